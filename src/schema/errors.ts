@@ -1,0 +1,84 @@
+import {
+  AuthenticationError,
+  GatewayError,
+  InvalidParameterError,
+  NotFoundError,
+  ThrottlingError,
+  UpstreamError,
+} from '../errors.js';
+import { builder } from './builder.js';
+
+export const ErrorInterface = builder.interfaceRef<GatewayError>('Error').implement({
+  description:
+    'Every expected failure. Query `... on Error { message code requestId }` to handle them all, and the concrete types for their extra fields.',
+  fields: (t) => ({
+    message: t.exposeString('message', { description: 'What went wrong, for a human.' }),
+    code: t.exposeString('code', {
+      description:
+        'A stable code to branch on: the upstream error code (`NotFound`, `InvalidApiKey`, `Throttling.RateQuota`, `InternalError`…) or the gateway\'s own (`InvalidParameter`, `MissingCredential`, `Timeout`, `BadUpstreamResponse`…).',
+    }),
+    requestId: t.exposeString('requestId', {
+      nullable: true,
+      description: "The upstream's `request_id` when the upstream answered: quote it in support tickets.",
+    }),
+  }),
+});
+
+builder.objectType(NotFoundError, {
+  name: 'NotFoundError',
+  description: 'The requested fine-tuning job does not exist for this account (upstream HTTP 404).',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof NotFoundError,
+});
+
+builder.objectType(InvalidParameterError, {
+  name: 'InvalidParameterError',
+  description:
+    'An argument is invalid: rejected by the gateway before any upstream call, or by the upstream (HTTP 400 `InvalidParameter`).',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof InvalidParameterError,
+  fields: (t) => ({
+    argument: t.exposeString('argument', {
+      nullable: true,
+      description: 'The argument at fault (e.g. `page.size`), when the gateway rejected it itself.',
+    }),
+  }),
+});
+
+builder.objectType(AuthenticationError, {
+  name: 'AuthenticationError',
+  description:
+    'No usable credential: the upstream answered 401/403 (`InvalidApiKey`, `AccessDenied`), or, in forwarding mode, the caller sent no `Authorization: Bearer` header.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof AuthenticationError,
+});
+
+builder.objectType(ThrottlingError, {
+  name: 'ThrottlingError',
+  description: 'The upstream account is rate limited (HTTP 429, codes starting with `Throttling`).',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof ThrottlingError,
+  fields: (t) => ({
+    retryAfter: t.exposeInt('retryAfter', {
+      nullable: true,
+      description: 'Seconds to wait before trying again, when the upstream said so.',
+    }),
+  }),
+});
+
+builder.objectType(UpstreamError, {
+  name: 'UpstreamError',
+  description:
+    'The upstream failed: HTTP 5xx, a timeout, a refused or reset connection, or a malformed reply.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof UpstreamError,
+  fields: (t) => ({
+    httpStatus: t.exposeInt('httpStatus', {
+      nullable: true,
+      description: "The upstream's HTTP status, when there was a response.",
+    }),
+  }),
+});
+
+/** Errors any upstream-backed field can answer with. */
+export const UPSTREAM_FIELD_ERRORS = [InvalidParameterError, AuthenticationError, ThrottlingError, UpstreamError];

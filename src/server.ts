@@ -1,0 +1,53 @@
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import type { Config } from './config.js';
+import { type Context, createContext } from './context.js';
+import { GRAPHIQL_DEFAULT_QUERY } from './graphiql.js';
+import type { Logger } from './logger.js';
+import { schema } from './schema/index.js';
+import { type FineTunesClient, createFineTunesClient } from './upstream/client.js';
+import { type Transport, createTransport } from './upstream/transport.js';
+
+export interface GatewayDeps {
+  logger: Logger;
+  /** Replaces the undici transport (tests never need to: they use the simulator over HTTP). */
+  transport?: Transport;
+}
+
+export interface Gateway {
+  yoga: YogaServerInstance<Record<string, never>, Context>;
+  client: FineTunesClient;
+  /** Closes the upstream pool. The HTTP server is the caller's (see `main.ts`). */
+  close(): Promise<void>;
+}
+
+/** Builds the app; never listens by itself, so tests build it with their own config. */
+export function createGateway(config: Config, deps: GatewayDeps): Gateway {
+  const transport =
+    deps.transport ??
+    createTransport({
+      origin: config.upstreamOrigin,
+      headersTimeoutMs: config.timeoutMs,
+      bodyTimeoutMs: config.timeoutMs,
+    });
+  const client = createFineTunesClient(transport.send);
+
+  const yoga = createYoga<Record<string, never>, Context>({
+    schema,
+    context: ({ request }) => createContext({ config, client }, request),
+    graphqlEndpoint: '/graphql',
+    healthCheckEndpoint: '/health',
+    landingPage: false,
+    logging: deps.logger,
+    maskedErrors: { isDev: config.environment === 'development' },
+    graphiql: {
+      title: 'Fine-tuning jobs · GraphQL',
+      defaultQuery: GRAPHIQL_DEFAULT_QUERY,
+    },
+  });
+
+  return {
+    yoga,
+    client,
+    close: () => transport.close(),
+  };
+}

@@ -1,0 +1,326 @@
+import { randomUUID } from 'node:crypto';
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { WireJob } from '../upstream/wire.js';
+import { DEMO_API_KEY, createDemoJobs } from './fixtures.js';
+
+/**
+ * A real HTTP fake of the two DashScope fine-tunes endpoints: the documented bodies and error
+ * table, per-key tenants, page limits, injected latency and faults, and a log of every call so
+ * tests can count what reached the upstream.
+ */
+
+export type SimEndpoint = 'getJob' | 'listJobs' | 'other';
+
+export interface SimCall {
+  endpoint: SimEndpoint;
+  method: string;
+  /** Path and query exactly as received. */
+  url: string;
+  /** Decoded job id for getJob. */
+  jobId: string | null;
+  apiKey: string | null;
+  workspace: string | null;
+  traceparent: string | null;
+  status: number;
+  requestId: string;
+  at: number;
+}
+
+export type FaultAction =
+  | { kind: 'status'; status: number; code?: string; message?: string; retryAfter?: string }
+  | { kind: 'hang' }
+  | { kind: 'delay'; ms: number }
+  | { kind: 'reset' }
+  | { kind: 'reset-mid-body' }
+  | { kind: 'html'; status: number }
+  | { kind: 'truncated' }
+  | { kind: 'body'; status: number; body: string; contentType?: string };
+
+export interface Fault {
+  action: FaultAction;
+  endpoint?: SimEndpoint;
+  jobId?: string;
+  /** How many matching calls it applies to; then it is spent. @default Infinity */
+  times?: number;
+}
+
+export interface SimulatorOptions {
+  /** api key -> that tenant's jobs. @default { [DEMO_API_KEY]: createDemoJobs() } */
+  tenants?: Record<string, WireJob[]>;
+  /** Latency added to every reply. @default 0 */
+  latencyMs?: number;
+  /** @default "127.0.0.1" */
+  host?: string;
+  /** @default 0 (any free port) */
+  port?: number;
+}
+
+export interface Simulator {
+  /** `http://127.0.0.1:<port>`: use as DASHSCOPE_BASE_URL. */
+  readonly origin: string;
+  readonly port: number;
+  readonly calls: readonly SimCall[];
+  /** Calls to one endpoint (or all), optionally since an index into `calls`. */
+  count(endpoint?: SimEndpoint, since?: number): number;
+  resetCalls(): void;
+  inject(fault: Fault): void;
+  clearFaults(): void;
+  setLatency(ms: number): void;
+  /** The jobs of a tenant; mutate through `upsertJob` so lists stay sorted. */
+  jobs(apiKey?: string): readonly WireJob[];
+  upsertJob(job: WireJob, apiKey?: string): void;
+  updateJob(jobId: string, patch: Partial<WireJob>, apiKey?: string): void;
+  close(): Promise<void>;
+}
+
+const API_PREFIX = '/api/v1/fine-tunes';
+
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const tenants = new Map<string, WireJob[]>(
+    Object.entries(options.tenants ?? { [DEMO_API_KEY]: createDemoJobs() }).map(([key, jobs]) => [key, sortNewestFirst([...jobs])]),
+  );
+  let latencyMs = options.latencyMs ?? 0;
+  let faults: Fault[] = [];
+  const calls: SimCall[] = [];
+  const sockets = new Set<Socket>();
+  const hung = new Set<ServerResponse>();
+
+  const server: Server = createServer((req, res) => {
+    void handle(req, res);
+  });
+  server.keepAliveTimeout = 60_000;
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    const { endpoint, jobId } = route(url);
+    const apiKey = bearer(req.headers.authorization);
+    const workspace = headerValue(req.headers['x-dashscope-workspace']);
+    const requestId = randomUUID();
+    const call: SimCall = {
+      endpoint,
+      method: req.method ?? 'GET',
+      url,
+      jobId,
+      apiKey,
+      workspace,
+      traceparent: headerValue(req.headers.traceparent),
+      status: 0,
+      requestId,
+      at: Date.now(),
+    };
+    calls.push(call);
+
+    const fault = takeFault(endpoint, jobId);
+    if (latencyMs > 0) await sleep(latencyMs);
+    if (fault) {
+      const handled = await applyFault(fault.action, res, call);
+      if (handled) return;
+    }
+
+    if (req.method !== 'GET') return send(res, call, 405, { code: 'MethodNotAllowed', message: 'Method not allowed.', request_id: requestId });
+    const jobs = apiKey === null ? undefined : tenants.get(apiKey);
+    if (jobs === undefined) {
+      return send(res, call, 401, { code: 'InvalidApiKey', message: 'Invalid API-key provided.', request_id: requestId });
+    }
+    const visible = workspace === null ? jobs : jobs.filter((job) => job.workspace_id === workspace);
+    if (endpoint === 'getJob' && jobId !== null) {
+      const job = visible.find((candidate) => candidate.job_id === jobId);
+      if (!job) return send(res, call, 404, { code: 'NotFound', message: 'Not found!', request_id: requestId });
+      return send(res, call, 200, { request_id: requestId, output: job });
+    }
+    if (endpoint === 'listJobs') return listJobs(new URL(url, 'http://sim').searchParams, visible, res, call);
+    return send(res, call, 404, { code: 'NotFound', message: 'Not found!', request_id: requestId });
+  }
+
+  function listJobs(params: URLSearchParams, jobs: WireJob[], res: ServerResponse, call: SimCall): void {
+    const pageNo = intParam(params.get('page_no'), 1);
+    const pageSize = intParam(params.get('page_size'), 10);
+    if (pageNo === null || pageNo < 1) {
+      return send(res, call, 400, { code: 'InvalidParameter', message: 'page_no must be a positive integer', request_id: call.requestId });
+    }
+    if (pageSize === null || pageSize < 1 || pageSize > 100) {
+      return send(res, call, 400, { code: 'InvalidParameter', message: 'page_size must be between 1 and 100', request_id: call.requestId });
+    }
+    const model = params.get('model');
+    const filtered = model === null ? jobs : jobs.filter((job) => job.model === model);
+    const start = (pageNo - 1) * pageSize;
+    return send(res, call, 200, {
+      request_id: call.requestId,
+      output: { page_no: pageNo, page_size: pageSize, total: filtered.length, jobs: filtered.slice(start, start + pageSize) },
+    });
+  }
+
+  function takeFault(endpoint: SimEndpoint, jobId: string | null): Fault | undefined {
+    const index = faults.findIndex(
+      (fault) => (fault.endpoint === undefined || fault.endpoint === endpoint) && (fault.jobId === undefined || fault.jobId === jobId),
+    );
+    if (index === -1) return undefined;
+    const fault = faults[index] as Fault;
+    if (fault.times !== undefined) {
+      fault.times -= 1;
+      if (fault.times <= 0) faults.splice(index, 1);
+    }
+    return fault;
+  }
+
+  /** Returns true when the fault produced the whole response (or none at all). */
+  async function applyFault(action: FaultAction, res: ServerResponse, call: SimCall): Promise<boolean> {
+    switch (action.kind) {
+      case 'delay':
+        await sleep(action.ms);
+        return false;
+      case 'hang':
+        hung.add(res);
+        res.on('close', () => hung.delete(res));
+        call.status = -1;
+        return true;
+      case 'reset':
+        call.status = -1;
+        res.socket?.destroy();
+        return true;
+      case 'reset-mid-body': {
+        call.status = 200;
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '4096' });
+        res.write(`{"request_id":"${call.requestId}","output":{"job_id":"ft-`);
+        setTimeout(() => res.socket?.destroy(), 10);
+        return true;
+      }
+      case 'status': {
+        const headers: Record<string, string> = {};
+        if (action.retryAfter !== undefined) headers['retry-after'] = action.retryAfter;
+        send(
+          res,
+          call,
+          action.status,
+          { code: action.code ?? defaultCode(action.status), message: action.message ?? 'Injected failure', request_id: call.requestId },
+          headers,
+        );
+        return true;
+      }
+      case 'html':
+        sendRaw(res, call, action.status, 'text/html', `<html><body><h1>${action.status} Bad Gateway</h1></body></html>`);
+        return true;
+      case 'truncated':
+        sendRaw(res, call, 200, 'application/json', `{"request_id":"${call.requestId}","output":{"job_id":"ft-2024`);
+        return true;
+      case 'body':
+        sendRaw(res, call, action.status, action.contentType ?? 'application/json', action.body);
+        return true;
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = options.host ?? '127.0.0.1';
+
+  const tenantJobs = (apiKey: string = DEMO_API_KEY): WireJob[] => {
+    const jobs = tenants.get(apiKey);
+    if (!jobs) throw new Error(`simulator: no tenant with key ${apiKey.slice(0, 4)}…`);
+    return jobs;
+  };
+
+  return {
+    origin: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    calls,
+    count: (endpoint, since = 0) => calls.slice(since).filter((call) => endpoint === undefined || call.endpoint === endpoint).length,
+    resetCalls: () => {
+      calls.length = 0;
+    },
+    inject: (fault) => {
+      faults.push({ ...fault });
+    },
+    clearFaults: () => {
+      faults = [];
+    },
+    setLatency: (ms) => {
+      latencyMs = ms;
+    },
+    jobs: (apiKey) => tenantJobs(apiKey),
+    upsertJob: (job, apiKey) => {
+      const jobs = tenantJobs(apiKey);
+      const index = jobs.findIndex((candidate) => candidate.job_id === job.job_id);
+      if (index === -1) jobs.push(job);
+      else jobs[index] = job;
+      sortNewestFirst(jobs);
+    },
+    updateJob: (jobId, patch, apiKey) => {
+      const jobs = tenantJobs(apiKey);
+      const index = jobs.findIndex((candidate) => candidate.job_id === jobId);
+      if (index === -1) throw new Error(`simulator: no job ${jobId}`);
+      jobs[index] = { ...(jobs[index] as WireJob), ...patch };
+    },
+    close: async () => {
+      for (const res of hung) res.socket?.destroy();
+      server.closeAllConnections();
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function route(url: string): { endpoint: SimEndpoint; jobId: string | null } {
+  const path = url.split('?', 1)[0] ?? '';
+  if (path === API_PREFIX) return { endpoint: 'listJobs', jobId: null };
+  if (path.startsWith(`${API_PREFIX}/`)) {
+    const rest = path.slice(API_PREFIX.length + 1);
+    if (rest.length > 0 && !rest.includes('/')) {
+      try {
+        return { endpoint: 'getJob', jobId: decodeURIComponent(rest) };
+      } catch {
+        return { endpoint: 'other', jobId: null };
+      }
+    }
+  }
+  return { endpoint: 'other', jobId: null };
+}
+
+function send(res: ServerResponse, call: SimCall, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  sendRaw(res, call, status, 'application/json', JSON.stringify(body), headers);
+}
+
+function sendRaw(res: ServerResponse, call: SimCall, status: number, contentType: string, body: string, headers: Record<string, string> = {}): void {
+  call.status = status;
+  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), ...headers });
+  res.end(body);
+}
+
+function defaultCode(status: number): string {
+  if (status === 400) return 'InvalidParameter';
+  if (status === 401) return 'InvalidApiKey';
+  if (status === 403) return 'AccessDenied';
+  if (status === 404) return 'NotFound';
+  if (status === 409) return 'Conflict';
+  if (status === 429) return 'Throttling';
+  return 'InternalError';
+}
+
+function bearer(header: string | undefined): string | null {
+  const match = header === undefined ? null : /^Bearer\s+(\S+)$/i.exec(header);
+  return match?.[1] ?? null;
+}
+
+function headerValue(value: string | string[] | undefined): string | null {
+  return (Array.isArray(value) ? value[0] : value) ?? null;
+}
+
+function intParam(value: string | null, fallback: number): number | null {
+  if (value === null) return fallback;
+  return /^-?\d+$/.test(value) ? Number(value) : null;
+}
+
+function sortNewestFirst(jobs: WireJob[]): WireJob[] {
+  return jobs.sort((a, b) => (b.create_time ?? '').localeCompare(a.create_time ?? ''));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,138 @@
+import {
+  AuthenticationError,
+  type GatewayError,
+  InvalidParameterError,
+  NotFoundError,
+  ThrottlingError,
+  UpstreamError,
+} from '../errors.js';
+import type { WireError, WireJob, WireJobPage } from './wire.js';
+
+/** A reply as the transport read it: the body is always consumed, whatever the status. */
+export interface UpstreamReply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+export interface DecodedJob {
+  requestId: string | null;
+  job: WireJob;
+}
+
+export interface DecodedPage {
+  requestId: string | null;
+  pageNumber: number | null;
+  pageSize: number | null;
+  total: number | null;
+  /** Raw entries: each one is checked by the mapper, so one odd job cannot fail the page. */
+  jobs: unknown[];
+}
+
+export function decodeJob(reply: UpstreamReply): DecodedJob {
+  const body = decodeSuccess(reply);
+  const output = (body as { output?: unknown }).output;
+  const job = output as WireJob | undefined;
+  if (typeof job !== 'object' || job === null || typeof job.job_id !== 'string') {
+    throw badResponse(reply, 'the reply has no output.job_id');
+  }
+  return { requestId: requestIdOf(body), job };
+}
+
+export function decodePage(reply: UpstreamReply): DecodedPage {
+  const body = decodeSuccess(reply) as Partial<WireJobPage>;
+  const output = body.output;
+  if (typeof output !== 'object' || output === null || !Array.isArray(output.jobs)) {
+    throw badResponse(reply, 'the reply has no output.jobs list');
+  }
+  return {
+    requestId: requestIdOf(body),
+    pageNumber: count(output.page_no),
+    pageSize: count(output.page_size),
+    total: count(output.total),
+    jobs: output.jobs,
+  };
+}
+
+function decodeSuccess(reply: UpstreamReply): object {
+  if (reply.status < 200 || reply.status > 299) throw errorFromReply(reply);
+  const body = parseJson(reply.body);
+  if (typeof body !== 'object' || body === null) throw badResponse(reply, 'the reply is not a JSON object');
+  return body;
+}
+
+/** Maps a non-2xx reply onto the domain error the vendor's error table implies. */
+export function errorFromReply(reply: UpstreamReply): GatewayError {
+  const parsed = parseJson(reply.body);
+  const body: WireError = typeof parsed === 'object' && parsed !== null ? (parsed as WireError) : {};
+  const requestId = requestIdOf(body) ?? header(reply, 'x-request-id') ?? header(reply, 'x-dashscope-request-id') ?? null;
+  const code = typeof body.code === 'string' && body.code !== '' ? body.code : null;
+  const message = safeMessage(body.message);
+  const { status } = reply;
+
+  if (status === 429 || code?.startsWith('Throttling')) {
+    return new ThrottlingError(
+      message ?? 'The upstream is throttling requests; retry later.',
+      code ?? 'Throttling',
+      requestId,
+      retryAfterSeconds(header(reply, 'retry-after')),
+    );
+  }
+  if (status === 401 || status === 403) {
+    return new AuthenticationError(
+      message ?? 'The upstream rejected the credential.',
+      code ?? (status === 401 ? 'InvalidApiKey' : 'AccessDenied'),
+      requestId,
+    );
+  }
+  if (status === 404) return new NotFoundError(message ?? 'Not found.', code ?? 'NotFound', requestId);
+  if (status === 400) return new InvalidParameterError(message ?? 'The upstream rejected a parameter.', code ?? 'InvalidParameter', requestId);
+  return new UpstreamError(
+    message ?? `The upstream answered HTTP ${status}.`,
+    code ?? `HTTP_${status}`,
+    requestId,
+    status,
+  );
+}
+
+/** Seconds from a `Retry-After` header (delta-seconds or an HTTP date); null when absent or odd. */
+export function retryAfterSeconds(value: string | undefined, now = Date.now()): number | null {
+  if (value === undefined || value.trim() === '') return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return seconds >= 0 ? Math.ceil(seconds) : null;
+  const date = Date.parse(value);
+  return Number.isFinite(date) ? Math.max(0, Math.ceil((date - now) / 1000)) : null;
+}
+
+function badResponse(reply: UpstreamReply, why: string): UpstreamError {
+  const parsed = parseJson(reply.body);
+  const requestId = typeof parsed === 'object' && parsed !== null ? requestIdOf(parsed) : null;
+  return new UpstreamError(`The upstream sent a malformed reply: ${why}.`, 'BadUpstreamResponse', requestId, reply.status);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function requestIdOf(body: object): string | null {
+  const id = (body as { request_id?: unknown }).request_id;
+  return typeof id === 'string' && id !== '' ? id : null;
+}
+
+function header(reply: UpstreamReply, name: string): string | undefined {
+  const value = reply.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The upstream's short `message`, never a raw body (an HTML page, a stack trace). */
+function safeMessage(value: unknown): string | null {
+  return typeof value === 'string' && value.length > 0 && value.length <= 300 && !value.includes('<') ? value : null;
+}
+
+function count(value: unknown): number | null {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : null;
+}

@@ -1,0 +1,50 @@
+/**
+ * The upstream's JSON shapes as documented. Nothing here is trusted: the mapper in
+ * `model/fine-tune-job.ts` checks each field before it is used.
+ */
+export interface WireJob {
+  job_id: string;
+  job_name?: string;
+  status?: string;
+  finetuned_output?: string;
+  model?: string;
+  base_model?: string;
+  training_file_ids?: string[];
+  validation_file_ids?: string[];
+  hyper_parameters?: Record<string, unknown>;
+  training_type?: string;
+  create_time?: string;
+  end_time?: string;
+  workspace_id?: string;
+  user_identity?: string;
+  modifier?: string;
+  creator?: string;
+  group?: string;
+  usage?: number;
+  output_cnt?: number;
+  max_output_cnt?: number;
+  /** Undocumented, seen on CANCELED jobs. */
+  code?: string;
+  [extra: string]: unknown;
+}
+
+export interface WireJobEnvelope {
+  request_id?: string;
+  output: WireJob;
+}
+
+export interface WireJobPage {
+  request_id?: string;
+  output: {
+    page_no?: number;
+    page_size?: number;
+    total?: number;
+    jobs: WireJob[];
+  };
+}
+
+export interface WireError {
+  code?: string;
+  message?: string;
+  request_id?: string;
+}

@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { type GraphQLObjectType, isInterfaceType, isObjectType, isUnionType } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { schema } from '../src/schema/index.js';
+import { printClientSchema } from '../src/schema/print.js';
+
+describe('checked-in schema artifacts', () => {
+  it('schema/schema.graphql matches the Pothos schema (run `npm run schema:print` after changing the code)', () => {
+    const committed = readFileSync(new URL('../schema/schema.graphql', import.meta.url), 'utf8');
+    expect(printClientSchema()).toBe(committed);
+  });
+});
+
+/** The public contract's names and types: these may only ever be extended. */
+const CONTRACT: Record<string, Record<string, string>> = {
+  Query: { fineTunes: 'FineTunesResult!', fineTune: 'FineTuneResult!' },
+  FineTuneJob: {
+    id: 'ID!', jobName: 'String', status: 'FineTuneStatus!', rawStatus: 'String!', finetunedOutput: 'String', model: 'String!',
+    baseModel: 'String', trainingFileIds: '[String!]!', validationFileIds: '[String!]!', hyperParameters: 'HyperParameters',
+    trainingType: 'String', createTime: 'String', endTime: 'String', createdAt: 'DateTime', endedAt: 'DateTime',
+    durationSeconds: 'Int', isTerminal: 'Boolean!', workspaceId: 'String', userIdentity: 'String', modifier: 'String',
+    creator: 'String', group: 'String', usage: 'Int', outputCnt: 'Int', maxOutputCnt: 'Int',
+  },
+  HyperParameters: { nEpochs: 'Int', batchSize: 'Int', maxLength: 'Int', learningRate: 'Float', lrSchedulerType: 'String', split: 'Float', raw: 'JSON!' },
+  JobConnection: { nodes: '[FineTuneJob!]!', edges: '[JobEdge!]!', pageInfo: 'PageInfo!', totalCount: 'Int!', pageNumber: 'Int!', pageSize: 'Int!', totalPages: 'Int!' },
+  JobEdge: { cursor: 'String!', node: 'FineTuneJob!' },
+  PageInfo: { hasNextPage: 'Boolean!', hasPreviousPage: 'Boolean!', startCursor: 'String', endCursor: 'String' },
+  Error: { message: 'String!', code: 'String!', requestId: 'String' },
+  NotFoundError: { message: 'String!', code: 'String!', requestId: 'String' },
+  InvalidParameterError: { message: 'String!', code: 'String!', requestId: 'String' },
+  AuthenticationError: { message: 'String!', code: 'String!', requestId: 'String' },
+  ThrottlingError: { message: 'String!', code: 'String!', requestId: 'String', retryAfter: 'Int' },
+  UpstreamError: { message: 'String!', code: 'String!', requestId: 'String', httpStatus: 'Int' },
+};
+
+describe('the public contract', () => {
+  for (const [typeName, fields] of Object.entries(CONTRACT)) {
+    it(`${typeName} keeps its fields and types`, () => {
+      const type = schema.getType(typeName);
+      expect(isObjectType(type) || isInterfaceType(type)).toBe(true);
+      const actual = (type as GraphQLObjectType).getFields();
+      for (const [field, fieldType] of Object.entries(fields)) expect(String(actual[field]?.type)).toBe(fieldType);
+    });
+  }
+
+  it('keeps the arguments, unions, enum and Error interface', () => {
+    const query = schema.getQueryType()!.getFields();
+    expect(query.fineTunes!.args.map((arg) => `${arg.name}: ${String(arg.type)}`)).toEqual(['model: String', 'page: PageInput']);
+    expect(query.fineTune!.args.map((arg) => `${arg.name}: ${String(arg.type)}`)).toEqual(['id: ID!']);
+    const members = (name: string) => {
+      const union = schema.getType(name);
+      if (!isUnionType(union)) throw new Error(`${name} is not a union`);
+      return union.getTypes().map(String).sort();
+    };
+    expect(members('FineTuneResult')).toEqual(
+      ['FineTuneJob', 'NotFoundError', 'InvalidParameterError', 'AuthenticationError', 'ThrottlingError', 'UpstreamError'].sort(),
+    );
+    expect(members('FineTunesResult')).toEqual(
+      ['JobConnection', 'InvalidParameterError', 'AuthenticationError', 'ThrottlingError', 'UpstreamError'].sort(),
+    );
+    const status = schema.getType('FineTuneStatus');
+    expect(status && 'getValues' in status ? status.getValues().map((v) => v.name) : []).toEqual([
+      'PENDING', 'QUEUING', 'RUNNING', 'CANCELING', 'SUCCEEDED', 'FAILED', 'CANCELED', 'SUSPENDED', 'UNKNOWN',
+    ]);
+    for (const error of ['NotFoundError', 'InvalidParameterError', 'AuthenticationError', 'ThrottlingError', 'UpstreamError']) {
+      expect((schema.getType(error) as GraphQLObjectType).getInterfaces().map(String)).toContain('Error');
+    }
+    const page = schema.getType('PageInput');
+    expect(page && 'getFields' in page ? Object.values(page.getFields()).map((f) => `${f.name}=${JSON.stringify((f as { defaultValue?: unknown }).defaultValue)}`) : []).toEqual(['number=1', 'size=10']);
+  });
+});

@@ -1,0 +1,80 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
+import { type Config, loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { type Gateway, createGateway } from '../../src/server.js';
+import { DEMO_API_KEY } from '../../src/simulator/fixtures.js';
+import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/simulator/server.js';
+
+export interface Stack {
+  sim: Simulator;
+  gateway: Gateway;
+  config: Config;
+  /** `http://127.0.0.1:<port>` of the gateway. */
+  url: string;
+  /** POSTs a typed document to /graphql and returns the parsed body. */
+  query<TResult, TVariables>(
+    document: TypedDocumentNode<TResult, TVariables>,
+    variables?: TVariables,
+    headers?: Record<string, string>,
+  ): Promise<GraphQLResponse<TResult>>;
+  /** POSTs raw GraphQL text; returns the HTTP status and body. */
+  raw(body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: GraphQLResponse<any> }>;
+  close(): Promise<void>;
+}
+
+export interface GraphQLResponse<T> {
+  data?: T | null;
+  errors?: { message: string; extensions?: Record<string, unknown>; path?: (string | number)[] }[];
+}
+
+export interface StackOptions {
+  env?: Record<string, string | undefined>;
+  simulator?: SimulatorOptions;
+}
+
+/** The simulator as a real HTTP upstream and the gateway on a real socket, both on 127.0.0.1. */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const sim = await startSimulator(options.simulator);
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    DASHSCOPE_BASE_URL: sim.origin,
+    DASHSCOPE_API_KEY: DEMO_API_KEY,
+    ...options.env,
+  });
+  const gateway = createGateway(config, { logger: createLogger(config) });
+  const server: Server = createServer(gateway.yoga);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const raw = async (body: unknown, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as GraphQLResponse<any> };
+  };
+
+  return {
+    sim,
+    gateway,
+    config,
+    url,
+    raw,
+    async query(document, variables, headers) {
+      const { body } = await raw({ query: print(document), variables }, headers);
+      return body;
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await gateway.close();
+      await sim.close();
+    },
+  };
+}

@@ -1,0 +1,17 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  resolve: {
+    // graphql@16 ships CJS (`main`) and ESM (`module`) copies. Node's ESM loader, which runs our
+    // dependencies, picks the CJS one; make Vite pick the same so there is one `graphql` realm.
+    alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }],
+  },
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
+    // Every test talks to real sockets on 127.0.0.1; two cores, so keep the fan-out modest.
+    pool: 'forks',
+    maxWorkers: 2,
+  },
+});
