@@ -8,6 +8,7 @@ const config: CodegenConfig = {
   schema: 'schema/schema.graphql',
   documents: ['test/operations/**/*.graphql'],
   ignoreNoDocuments: false,
+  importExtension: '.js',
   generates: {
     'test/generated/': {
       preset: 'client',

@@ -69,3 +69,13 @@ describe('the public contract', () => {
     expect(page && 'getFields' in page ? Object.values(page.getFields()).map((f) => `${f.name}=${JSON.stringify((f as { defaultValue?: unknown }).defaultValue)}`) : []).toEqual(['number=1', 'size=10']);
   });
 });
+
+describe('codegen output', () => {
+  it('test/generated/ is what `npm run codegen` produces from the checked-in schema', async () => {
+    const { generate } = await import('@graphql-codegen/cli');
+    const { default: config } = await import('../codegen.js');
+    const files = await generate({ ...config, silent: true }, false);
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files) expect(file.content, file.filename).toBe(readFileSync(file.filename, 'utf8'));
+  }, 60_000);
+});

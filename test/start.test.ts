@@ -9,7 +9,7 @@ describe('npm start with no configuration', () => {
   const lines: string[] = [];
 
   beforeAll(async () => {
-    const env = { ...process.env, PORT: '0', LOG_LEVEL: 'info' };
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', LOG_LEVEL: 'info' };
     delete env.DASHSCOPE_API_KEY;
     delete env.DASHSCOPE_BASE_URL;
     delete env.DASHSCOPE_FORWARD_AUTH;
