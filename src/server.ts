@@ -4,8 +4,9 @@ import { type Context, createContext } from './context.js';
 import { GRAPHIQL_DEFAULT_QUERY } from './graphiql.js';
 import type { Logger } from './logger.js';
 import { schema } from './schema/index.js';
-import { type FineTunesClient, createFineTunesClient } from './upstream/client.js';
-import { type Transport, createTransport } from './upstream/transport.js';
+import type { FineTunesClient } from './upstream/client.js';
+import { createUpstream } from './upstream/index.js';
+import type { Transport } from './upstream/transport.js';
 
 export interface GatewayDeps {
   logger: Logger;
@@ -22,14 +23,8 @@ export interface Gateway {
 
 /** Builds the app; never listens by itself, so tests build it with their own config. */
 export function createGateway(config: Config, deps: GatewayDeps): Gateway {
-  const transport =
-    deps.transport ??
-    createTransport({
-      origin: config.upstreamOrigin,
-      headersTimeoutMs: config.timeoutMs,
-      bodyTimeoutMs: config.timeoutMs,
-    });
-  const client = createFineTunesClient(transport.send);
+  const upstream = createUpstream(config, deps);
+  const { client } = upstream;
 
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
@@ -48,6 +43,6 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   return {
     yoga,
     client,
-    close: () => transport.close(),
+    close: () => upstream.close(),
   };
 }
