@@ -25,6 +25,15 @@ export interface Config {
   environment: 'development' | 'production' | 'test';
   /** pino level. @default "info" */
   logLevel: string;
+  /** Finished-job cache (see `upstream/finished-job-cache.ts`). */
+  cache: {
+    /** TTL of SUCCEEDED/FAILED/CANCELED jobs; 0 disables the cache. @default 300000 */
+    finishedTtlMs: number;
+    /** TTL of jobs still running. @default 0 (not cached) */
+    activeTtlMs: number;
+    /** @default 10000 */
+    maxEntries: number;
+  };
 }
 
 export const DEFAULT_UPSTREAM_ORIGIN = 'https://dashscope-intl.aliyuncs.com';
@@ -96,6 +105,11 @@ export function loadConfig(env: Env): Config {
     useSimulator,
     environment,
     logLevel: env.LOG_LEVEL?.trim() || 'info',
+    cache: {
+      finishedTtlMs: int('DASHSCOPE_CACHE_TTL_MS', 300_000, 0, 86_400_000),
+      activeTtlMs: int('DASHSCOPE_ACTIVE_JOB_TTL_MS', 0, 0, 3_600_000),
+      maxEntries: int('DASHSCOPE_CACHE_MAX_ENTRIES', 10_000, 1, 10_000_000),
+    },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -2,7 +2,7 @@ import type { Config } from './config.js';
 import { AuthenticationError } from './errors.js';
 import { type JobLoader, createJobLoader } from './loaders/job-loader.js';
 import type { FineTunesClient } from './upstream/client.js';
-import type { UpstreamCredential } from './upstream/credential.js';
+import { type UpstreamCredential, createCredential } from './upstream/credential.js';
 
 /** What every resolver sees. Built fresh for each GraphQL request. */
 export interface Context {
@@ -23,31 +23,41 @@ export interface Loaders {
 export interface ContextDeps {
   config: Config;
   client: FineTunesClient;
+  resolveCredential: CredentialResolver;
 }
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
-/** Resolves who the caller is upstream: the server key, or the caller's own in forwarding mode. */
-export function resolveCredential(config: Config, authorization: string | null): UpstreamCredential | AuthenticationError {
+export type CredentialResolver = (authorization: string | null) => UpstreamCredential | AuthenticationError;
+
+/**
+ * Resolves who the caller is upstream: the server key (its credential built once), or in
+ * forwarding mode the caller's own bearer token, never falling back to the server key.
+ */
+export function createCredentialResolver(config: Config): CredentialResolver {
   if (config.forwardAuth) {
-    const token = authorization === null ? null : (BEARER.exec(authorization)?.[1] ?? null);
-    if (token === null) {
-      return new AuthenticationError(
-        'This gateway forwards your credential: send "Authorization: Bearer <DashScope API key>".',
-        'MissingCredential',
-      );
-    }
-    return { apiKey: token, workspace: config.workspace ?? null };
+    const workspace = config.workspace ?? null;
+    return (authorization) => {
+      const token = authorization === null ? null : (BEARER.exec(authorization)?.[1] ?? null);
+      if (token === null) {
+        return new AuthenticationError(
+          'This gateway forwards your credential: send "Authorization: Bearer <DashScope API key>".',
+          'MissingCredential',
+        );
+      }
+      return createCredential(token, workspace);
+    };
   }
-  if (config.apiKey === undefined) {
-    return new AuthenticationError('The gateway has no DashScope API key configured.', 'MissingCredential');
-  }
-  return { apiKey: config.apiKey, workspace: config.workspace ?? null };
+  const serverCredential =
+    config.apiKey === undefined
+      ? new AuthenticationError('The gateway has no DashScope API key configured.', 'MissingCredential')
+      : createCredential(config.apiKey, config.workspace ?? null);
+  return () => serverCredential;
 }
 
 export function createContext(deps: ContextDeps, request: Request): Context {
   const { config, client } = deps;
-  const credential = resolveCredential(config, request.headers.get('authorization'));
+  const credential = deps.resolveCredential(request.headers.get('authorization'));
   const signal = AbortSignal.any([request.signal, AbortSignal.timeout(config.timeoutMs)]);
   const loaders =
     credential instanceof AuthenticationError

@@ -1,10 +1,11 @@
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Config } from './config.js';
-import { type Context, createContext } from './context.js';
+import { type Context, createContext, createCredentialResolver } from './context.js';
 import { GRAPHIQL_DEFAULT_QUERY } from './graphiql.js';
 import type { Logger } from './logger.js';
+import { usePrivateCacheControl } from './plugins/use-private-cache-control.js';
 import { schema } from './schema/index.js';
-import type { FineTunesClient } from './upstream/client.js';
+import type { CachingClient } from './upstream/finished-job-cache.js';
 import { createUpstream } from './upstream/index.js';
 import type { Transport } from './upstream/transport.js';
 
@@ -16,20 +17,24 @@ export interface GatewayDeps {
 
 export interface Gateway {
   yoga: YogaServerInstance<Record<string, never>, Context>;
-  client: FineTunesClient;
+  client: CachingClient;
   /** Closes the upstream pool. The HTTP server is the caller's (see `main.ts`). */
   close(): Promise<void>;
 }
+
+const GRAPHQL_ENDPOINT = '/graphql';
 
 /** Builds the app; never listens by itself, so tests build it with their own config. */
 export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const upstream = createUpstream(config, deps);
   const { client } = upstream;
+  const contextDeps = { config, client, resolveCredential: createCredentialResolver(config) };
 
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
-    context: ({ request }) => createContext({ config, client }, request),
-    graphqlEndpoint: '/graphql',
+    context: ({ request }) => createContext(contextDeps, request),
+    graphqlEndpoint: GRAPHQL_ENDPOINT,
+    plugins: [usePrivateCacheControl(GRAPHQL_ENDPOINT)],
     healthCheckEndpoint: '/health',
     landingPage: false,
     logging: deps.logger,

@@ -1,6 +1,8 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import { type FineTunesClient, createFineTunesClient } from './client.js';
+import { createFineTunesClient } from './client.js';
+import { type CachingClient, withFinishedJobCache } from './finished-job-cache.js';
+import { shareInflight } from './shared-inflight.js';
 import { type Send, type Transport, createTransport } from './transport.js';
 
 /**
@@ -10,7 +12,7 @@ import { type Send, type Transport, createTransport } from './transport.js';
 export type SendLayer = (next: Send) => Send;
 
 export interface Upstream {
-  client: FineTunesClient;
+  client: CachingClient;
   close(): Promise<void>;
 }
 
@@ -29,10 +31,13 @@ export function createUpstream(config: Config, deps: UpstreamDeps): Upstream {
       headersTimeoutMs: config.timeoutMs,
       bodyTimeoutMs: config.timeoutMs,
     });
-  const layers: SendLayer[] = [];
+  const layers: SendLayer[] = [
+    // Outermost: callers asking for the same thing at once share one call, retries included.
+    shareInflight,
+  ];
   const send = layers.reduce<Send>((inner, layer) => layer(inner), transport.send);
   return {
-    client: createFineTunesClient(send),
+    client: withFinishedJobCache(createFineTunesClient(send), config.cache),
     close: () => transport.close(),
   };
 }

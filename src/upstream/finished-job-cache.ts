@@ -1,0 +1,70 @@
+import { LRUCache } from 'lru-cache';
+import { isTerminalStatus, isWireJob, toStatus } from '../model/fine-tune-job.js';
+import type { FineTunesClient } from './client.js';
+import type { UpstreamCredential } from './credential.js';
+import type { DecodedJob } from './decode.js';
+
+export interface JobCacheOptions {
+  /** How long a SUCCEEDED, FAILED or CANCELED job is served from memory; 0 turns caching off. @default 300000 */
+  finishedTtlMs: number;
+  /** How long a job that is still running may be served from memory. @default 0 (never cached) */
+  activeTtlMs: number;
+  /** Most jobs kept, over all credentials (least recently used go first). @default 10000 */
+  maxEntries: number;
+}
+
+export interface JobCacheStats {
+  hits: number;
+  misses: number;
+  size: number;
+}
+
+export interface CachingClient extends FineTunesClient {
+  stats(): JobCacheStats;
+  clear(): void;
+}
+
+/**
+ * Serves jobs that can no longer change from memory, so a dashboard that keeps asking for
+ * finished jobs stops costing upstream calls. Entries are keyed by the credential's scope (key
+ * digest + workspace) and the job id: an entry is never visible to another credential.
+ * Jobs from list pages feed the cache too; lists themselves are never cached (new jobs appear).
+ */
+export function withFinishedJobCache(client: FineTunesClient, options: JobCacheOptions): CachingClient {
+  const enabled = options.finishedTtlMs > 0 || options.activeTtlMs > 0;
+  const cache = new LRUCache<string, DecodedJob>({ max: Math.max(1, options.maxEntries), ttlAutopurge: false });
+  let hits = 0;
+  let misses = 0;
+
+  const keyOf = (credential: UpstreamCredential, id: string): string => `${credential.scope}\n${id}`;
+  const remember = (credential: UpstreamCredential, decoded: DecodedJob): void => {
+    const ttl = isTerminalStatus(toStatus(typeof decoded.job.status === 'string' ? decoded.job.status : ''))
+      ? options.finishedTtlMs
+      : options.activeTtlMs;
+    if (ttl > 0) cache.set(keyOf(credential, decoded.job.job_id), decoded, { ttl });
+  };
+
+  return {
+    async getJob(id, credential, signal) {
+      if (!enabled) return client.getJob(id, credential, signal);
+      const cached = cache.get(keyOf(credential, id));
+      if (cached !== undefined) {
+        hits += 1;
+        return cached;
+      }
+      misses += 1;
+      const decoded = await client.getJob(id, credential, signal);
+      remember(credential, decoded);
+      return decoded;
+    },
+    async listJobs(query, credential, signal) {
+      const page = await client.listJobs(query, credential, signal);
+      if (enabled) {
+        for (const job of page.jobs) if (isWireJob(job)) remember(credential, { requestId: page.requestId, job });
+      }
+      return page;
+    },
+    stats: () => ({ hits, misses, size: cache.size }),
+    clear: () => cache.clear(),
+  };
+}

@@ -1,0 +1,71 @@
+import type { UpstreamReply } from './decode.js';
+import type { Send } from './transport.js';
+
+interface Flight {
+  reply: Promise<UpstreamReply>;
+  controller: AbortController;
+  waiters: number;
+}
+
+/**
+ * Concurrent identical GETs for the same credential share one upstream call. The key includes the
+ * credential's scope, so callers with different keys or workspaces never share a reply.
+ *
+ * The shared call is aborted only when every caller waiting for it has given up (each caller's own
+ * deadline still applies to that caller), so one impatient caller cannot fail the others.
+ */
+export function shareInflight(next: Send): Send {
+  const flights = new Map<string, Flight>();
+  return (request) => {
+    const key = `${request.credential.scope}\n${request.path}`;
+    let flight = flights.get(key);
+    if (flight === undefined) {
+      const controller = new AbortController();
+      const created: Flight = {
+        controller,
+        waiters: 0,
+        reply: next({ ...request, signal: controller.signal }).finally(() => {
+          if (flights.get(key) === created) flights.delete(key);
+        }),
+      };
+      // Every caller may have given up by the time it settles: never leave the rejection unhandled.
+      created.reply.catch(() => undefined);
+      flights.set(key, created);
+      flight = created;
+    }
+    return wait(flight, request.signal);
+  };
+}
+
+function wait(flight: Flight, signal: AbortSignal | undefined): Promise<UpstreamReply> {
+  flight.waiters += 1;
+  if (signal === undefined) return flight.reply.finally(() => (flight.waiters -= 1));
+  if (signal.aborted) {
+    leave(flight);
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<UpstreamReply>((resolve, reject) => {
+    const onAbort = (): void => {
+      leave(flight);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    flight.reply.then(
+      (reply) => {
+        signal.removeEventListener('abort', onAbort);
+        flight.waiters -= 1;
+        resolve(reply);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        flight.waiters -= 1;
+        reject(error);
+      },
+    );
+  });
+}
+
+function leave(flight: Flight): void {
+  flight.waiters -= 1;
+  if (flight.waiters === 0) flight.controller.abort(new DOMException('Every caller gave up', 'AbortError'));
+}
