@@ -11,7 +11,7 @@ export interface Context {
   /** The credential presented upstream for this caller, or why there is none. */
   credential: UpstreamCredential | AuthenticationError;
   /** The operation's upstream deadline (DASHSCOPE_TIMEOUT_MS) joined with the HTTP request's abort. */
-  signal: AbortSignal;
+  deadline: OperationDeadline;
   /** Per-request loaders: never cached across callers. Lazily created, null without a credential. */
   loaders: Loaders | null;
 }
@@ -55,17 +55,36 @@ export function createCredentialResolver(config: Config): CredentialResolver {
   return () => serverCredential;
 }
 
+export interface OperationDeadline {
+  /** Aborts when the operation's upstream time is up or the caller went away. */
+  signal(): AbortSignal;
+}
+
+/**
+ * The deadline starts with the operation, but its signal (a timer and a joined signal) is only
+ * built when a resolver first calls the upstream: cached and rejected requests never pay for it.
+ */
+export function createDeadline(timeoutMs: number, requestSignal: AbortSignal): OperationDeadline {
+  const endsAt = performance.now() + timeoutMs;
+  let signal: AbortSignal | undefined;
+  return {
+    signal() {
+      signal ??= AbortSignal.any([requestSignal, AbortSignal.timeout(Math.max(1, Math.ceil(endsAt - performance.now())))]);
+      return signal;
+    },
+  };
+}
+
 export function createContext(deps: ContextDeps, request: Request): Context {
   const { config, client } = deps;
   const credential = deps.resolveCredential(request.headers.get('authorization'));
-  const signal = AbortSignal.any([request.signal, AbortSignal.timeout(config.timeoutMs)]);
+  const deadline = createDeadline(config.timeoutMs, request.signal);
   const loaders =
     credential instanceof AuthenticationError
       ? null
-      : { job: createJobLoader({ client, credential, utcOffset: config.utcOffset, signal }) };
-  return { config, client, credential, signal, loaders };
+      : { job: createJobLoader({ client, credential, utcOffset: config.utcOffset, signal: deadline.signal }) };
+  return { config, client, credential, deadline, loaders };
 }
-
 /** The caller's credential, or the AuthenticationError the field should answer with. */
 export function requireCredential(context: Context): UpstreamCredential {
   if (context.credential instanceof AuthenticationError) throw context.credential;

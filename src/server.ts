@@ -1,4 +1,6 @@
+import { useGraphQlJit } from '@envelop/graphql-jit';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { LRUCache } from 'lru-cache';
 import type { Config } from './config.js';
 import { type Context, createContext, createCredentialResolver } from './context.js';
 import { GRAPHIQL_DEFAULT_QUERY } from './graphiql.js';
@@ -23,6 +25,8 @@ export interface Gateway {
 }
 
 const GRAPHQL_ENDPOINT = '/graphql';
+/** Compiled operations kept; a frontend has a few dozen distinct operations. */
+const JIT_CACHE_SIZE = 1000;
 
 /** Builds the app; never listens by itself, so tests build it with their own config. */
 export function createGateway(config: Config, deps: GatewayDeps): Gateway {
@@ -34,7 +38,12 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     schema,
     context: ({ request }) => createContext(contextDeps, request),
     graphqlEndpoint: GRAPHQL_ENDPOINT,
-    plugins: [usePrivateCacheControl(GRAPHQL_ENDPOINT)],
+    plugins: [
+      // Compiles each distinct operation once to JavaScript; the profile showed graphql-js's
+      // generic executor as the largest single cost per request.
+      useGraphQlJit({}, { cache: new LRUCache({ max: JIT_CACHE_SIZE }) }),
+      usePrivateCacheControl(GRAPHQL_ENDPOINT),
+    ],
     healthCheckEndpoint: '/health',
     landingPage: false,
     logging: deps.logger,

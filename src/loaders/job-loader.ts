@@ -9,7 +9,8 @@ export interface JobLoaderOptions {
   client: FineTunesClient;
   credential: UpstreamCredential;
   utcOffset: string;
-  signal?: AbortSignal | undefined;
+  /** The operation's deadline signal, read when a batch is sent. */
+  signal: () => AbortSignal;
   /** Upstream GETs one batch runs at once. @default 8 */
   concurrency?: number;
 }
@@ -23,7 +24,7 @@ export function createJobLoader(options: JobLoaderOptions): JobLoader {
   const { client, credential, utcOffset, signal } = options;
   const concurrency = options.concurrency ?? 8;
   return new DataLoader<string, FineTuneJob>((ids) =>
-    mapSettled(ids, concurrency, async (id) => toFineTuneJob((await client.getJob(id, credential, signal)).job, utcOffset)),
+    mapSettled(ids, concurrency, async (id) => toFineTuneJob((await client.getJob(id, credential, signal())).job, utcOffset)),
   );
 }
 

@@ -54,6 +54,11 @@ export interface SimulatorOptions {
   host?: string;
   /** @default 0 (any free port) */
   port?: number;
+  /**
+   * Serve `GET /__simulator/stats` (call counts) and `POST /__simulator/reset` for a simulator in
+   * another process (the benchmark). Control requests are not recorded as calls. @default false
+   */
+  control?: boolean;
 }
 
 export interface Simulator {
@@ -97,6 +102,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/';
+    if (options.control && url.startsWith('/__simulator/')) return control(url, req, res);
     const { endpoint, jobId } = route(url);
     const apiKey = bearer(req.headers.authorization);
     const workspace = headerValue(req.headers['x-dashscope-workspace']);
@@ -135,6 +141,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
     if (endpoint === 'listJobs') return listJobs(new URL(url, 'http://sim').searchParams, visible, res, call);
     return send(res, call, 404, { code: 'NotFound', message: 'Not found!', request_id: requestId });
+  }
+
+  function control(url: string, req: IncomingMessage, res: ServerResponse): void {
+    if (url === '/__simulator/reset' && req.method === 'POST') calls.length = 0;
+    const byEndpoint: Record<string, number> = {};
+    for (const call of calls) byEndpoint[call.endpoint] = (byEndpoint[call.endpoint] ?? 0) + 1;
+    const body = JSON.stringify({ calls: calls.length, byEndpoint });
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
   }
 
   function listJobs(params: URLSearchParams, jobs: WireJob[], res: ServerResponse, call: SimCall): void {

@@ -1,0 +1,72 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import autocannon from 'autocannon';
+import { startProcess, stopProcess } from './processes.js';
+
+/**
+ * `npm run bench:profile`: runs the production gateway under `--cpu-prof` while autocannon loads
+ * one scenario (BENCH_PROFILE_SCENARIO=list|single, default list), then prints where the CPU time
+ * went: self time by package / file and the hottest functions.
+ */
+const scenario = process.env.BENCH_PROFILE_SCENARIO ?? 'list';
+const seconds = Number(process.env.BENCH_DURATION_S ?? 10);
+const dir = 'bench/profiles';
+
+execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
+rmSync(dir, { recursive: true, force: true });
+mkdirSync(dir, { recursive: true });
+
+const sim = await startProcess('simulator', ['dist/simulator/main.js'], {});
+const simOrigin = `http://127.0.0.1:${sim.port}`;
+const gateway = await startProcess('gateway', ['--cpu-prof', `--cpu-prof-dir=${dir}`, 'dist/main.js'], {
+  DASHSCOPE_BASE_URL: simOrigin,
+  DASHSCOPE_API_KEY: 'sk-simulator-demo',
+  NODE_ENV: 'production',
+});
+const fields = 'id jobName status model baseModel createdAt endedAt durationSeconds isTerminal trainingType usage hyperParameters { nEpochs learningRate }';
+const query =
+  scenario === 'single'
+    ? `{ fineTune(id: "ft-202410291653-1c7f") { ... on FineTuneJob { ${fields} } } }`
+    : `{ fineTunes(page: { size: 20 }) { ... on JobConnection { totalCount nodes { ${fields} } } } }`;
+await new Promise((resolve, reject) =>
+  autocannon(
+    {
+      url: `http://127.0.0.1:${gateway.port}/graphql`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query }),
+      connections: 32,
+      duration: seconds,
+    },
+    (error, result) => (error ? reject(error) : resolve(result)),
+  ),
+);
+await stopProcess(gateway.child);
+await stopProcess(sim.child);
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
+if (!file) throw new Error('no profile written');
+const profile = JSON.parse(readFileSync(`${dir}/${file}`, 'utf8')) as { nodes: ProfileNode[]; samples: number[] };
+const hitsById = new Map<number, number>();
+for (const sample of profile.samples) hitsById.set(sample, (hitsById.get(sample) ?? 0) + 1);
+const total = profile.samples.length;
+const byPackage = new Map<string, number>();
+const byFunction = new Map<string, number>();
+for (const node of profile.nodes) {
+  const hits = hitsById.get(node.id) ?? 0;
+  if (hits === 0) continue;
+  const { url, functionName, lineNumber } = node.callFrame;
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? (url.includes('/dist/') ? `ours: ${url.split('/dist/')[1]}` : url === '' ? `(${functionName || 'native'})` : url.replace(/^node:/, 'node:'));
+  byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + hits);
+  const fn = `${functionName || '(anonymous)'} ${url.split('/').slice(-2).join('/')}:${lineNumber + 1}`;
+  byFunction.set(fn, (byFunction.get(fn) ?? 0) + hits);
+}
+const top = (map: Map<string, number>, n: number) =>
+  [...map.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([name, hits]) => `${((hits / total) * 100).toFixed(1).padStart(5)}%  ${name}`).join('\n');
+console.log(`\nSelf time by package/file (${scenario}, ${total} samples):\n${top(byPackage, 25)}`);
+console.log(`\nHottest functions:\n${top(byFunction, 30)}`);

@@ -1,0 +1,182 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import autocannon from 'autocannon';
+import { peakRssMiB, startProcess, stopProcess } from './processes.js';
+
+/**
+ * `npm run bench`: the gateway (built for production) against a bare undici pass-through proxy,
+ * both over the simulator as upstream in its own process, loaded with autocannon at 32 connections
+ * at 0 ms and 20 ms upstream latency. Targets alternate round by round; each run's warm-up is
+ * discarded. Writes bench/results/latest.{md,json}.
+ *
+ * Env: BENCH_DURATION_S (default 8), BENCH_WARMUP_S (2), BENCH_ROUNDS (2), BENCH_CONNECTIONS (32),
+ * BENCH_LATENCIES (e.g. "0,20").
+ */
+
+const DURATION = Number(process.env.BENCH_DURATION_S ?? 8);
+const WARMUP = Number(process.env.BENCH_WARMUP_S ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const LATENCIES = (process.env.BENCH_LATENCIES ?? '0,20').split(',').map(Number);
+const API_KEY = 'sk-simulator-demo';
+
+const JOB_FIELDS = 'id jobName status model baseModel createdAt endedAt durationSeconds isTerminal trainingType usage hyperParameters { nEpochs learningRate }';
+
+interface Scenario {
+  name: string;
+  gateway: { query: string };
+  /** The REST path the proxy forwards for the same data; null when there is no single equivalent. */
+  proxyPath: string | null;
+}
+
+interface RunResult {
+  target: 'gateway' | 'proxy';
+  scenario: string;
+  latencyMs: number;
+  reqPerSec: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+  upstreamCallsPerRequest: number;
+}
+
+async function main(): Promise<void> {
+  execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
+  execFileSync('npx', ['tsc', '-p', 'bench/tsconfig.json'], { stdio: 'inherit' });
+  const results: RunResult[] = [];
+  const rss: Record<string, { gatewayMiB: number; proxyMiB: number }> = {};
+
+  for (const latencyMs of LATENCIES) {
+    const sim = await startProcess('simulator', ['dist/simulator/main.js'], { SIMULATOR_LATENCY_MS: String(latencyMs) });
+    const simOrigin = `http://127.0.0.1:${sim.port}`;
+    const ids = await pickIds(simOrigin);
+    const scenarios: Scenario[] = [
+      {
+        name: 'list page (20 jobs)',
+        gateway: { query: `{ fineTunes(page: { number: 1, size: 20 }) { ... on JobConnection { totalCount nodes { ${JOB_FIELDS} } } ... on Error { code } } }` },
+        proxyPath: '/api/v1/fine-tunes?page_no=1&page_size=20',
+      },
+      {
+        name: 'single job (running, uncached)',
+        gateway: { query: `{ fineTune(id: "${ids.running[0]}") { ... on FineTuneJob { ${JOB_FIELDS} } ... on Error { code } } }` },
+        proxyPath: `/api/v1/fine-tunes/${ids.running[0]}`,
+      },
+      {
+        name: 'single job (finished, cacheable)',
+        gateway: { query: `{ fineTune(id: "${ids.finished[0]}") { ... on FineTuneJob { ${JOB_FIELDS} } ... on Error { code } } }` },
+        proxyPath: `/api/v1/fine-tunes/${ids.finished[0]}`,
+      },
+      {
+        name: '20 aliases over 5 ids (running)',
+        gateway: {
+          query: `{ ${Array.from({ length: 20 }, (_, i) => `a${i}: fineTune(id: "${ids.running[i % 5]}") { ... on FineTuneJob { ${JOB_FIELDS} } }`).join(' ')} }`,
+        },
+        proxyPath: null,
+      },
+    ];
+    const env = { DASHSCOPE_BASE_URL: simOrigin, DASHSCOPE_API_KEY: API_KEY, NODE_ENV: 'production' };
+    const gateway = await startProcess('gateway', ['dist/main.js'], env);
+    const proxy = await startProcess('proxy', ['dist/bench/passthrough-proxy.js'], env);
+
+    for (const scenario of scenarios) {
+      for (let round = 0; round < ROUNDS; round++) {
+        // Alternate which target goes first, so neither always runs on a warmer machine.
+        const order: ('gateway' | 'proxy')[] = round % 2 === 0 ? ['proxy', 'gateway'] : ['gateway', 'proxy'];
+        for (const target of order) {
+          if (target === 'proxy' && scenario.proxyPath === null) continue;
+          const port = target === 'gateway' ? gateway.port : proxy.port;
+          const request =
+            target === 'gateway'
+              ? { url: `http://127.0.0.1:${port}/graphql`, method: 'POST' as const, headers: { 'content-type': 'application/json' }, body: JSON.stringify(scenario.gateway) }
+              : { url: `http://127.0.0.1:${port}${scenario.proxyPath}`, method: 'GET' as const };
+          await load(request, WARMUP);
+          await fetch(`${simOrigin}/__simulator/reset`, { method: 'POST' });
+          const result = await load(request, DURATION);
+          const stats = (await (await fetch(`${simOrigin}/__simulator/stats`)).json()) as { calls: number };
+          const total = result.requests.total || 1;
+          results.push({
+            target,
+            scenario: scenario.name,
+            latencyMs,
+            reqPerSec: result.requests.average,
+            p50: result.latency.p50,
+            p99: result.latency.p99,
+            errors: result.errors + result.timeouts,
+            non2xx: result.non2xx,
+            upstreamCallsPerRequest: stats.calls / total,
+          });
+          console.log(`${latencyMs}ms ${scenario.name} ${target}: ${result.requests.average.toFixed(0)} req/s p99 ${result.latency.p99} ms`);
+        }
+      }
+    }
+    rss[`${latencyMs}`] = { gatewayMiB: peakRssMiB(gateway.child), proxyMiB: peakRssMiB(proxy.child) };
+    for (const p of [gateway, proxy, sim]) await stopProcess(p.child);
+  }
+
+  const summary = summarize(results, rss);
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync('bench/results/latest.json', `${JSON.stringify({ date: new Date().toISOString(), node: process.version, connections: CONNECTIONS, durationS: DURATION, rounds: ROUNDS, results, rss, summary: summary.json }, null, 2)}\n`);
+  writeFileSync('bench/results/latest.md', summary.markdown);
+  console.log(`\n${summary.markdown}`);
+}
+
+function load(request: autocannon.Options, seconds: number): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    autocannon({ ...request, connections: CONNECTIONS, duration: seconds, pipelining: 1 }, (error, result) =>
+      error ? reject(error) : resolve(result),
+    );
+  });
+}
+
+async function pickIds(simOrigin: string): Promise<{ running: string[]; finished: string[] }> {
+  const response = await fetch(`${simOrigin}/api/v1/fine-tunes?page_no=1&page_size=100`, { headers: { authorization: `Bearer ${API_KEY}` } });
+  const body = (await response.json()) as { output: { jobs: { job_id: string; status: string }[] } };
+  const running = body.output.jobs.filter((job) => !['SUCCEEDED', 'FAILED', 'CANCELED'].includes(job.status)).map((job) => job.job_id);
+  const finished = body.output.jobs.filter((job) => job.status === 'SUCCEEDED').map((job) => job.job_id);
+  return { running, finished };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+function summarize(results: RunResult[], rss: Record<string, { gatewayMiB: number; proxyMiB: number }>) {
+  const rows: string[] = [];
+  const json: Record<string, unknown>[] = [];
+  rows.push('| upstream latency | scenario | proxy req/s | gateway req/s | gateway / proxy | proxy p50 / p99 ms | gateway p50 / p99 ms | p99 ratio | upstream calls / request | errors |');
+  rows.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  const keys = [...new Set(results.map((r) => `${r.latencyMs}\u0000${r.scenario}`))];
+  for (const key of keys) {
+    const [latency, scenario] = key.split('\u0000') as [string, string];
+    const of = (target: string) => results.filter((r) => `${r.latencyMs}` === latency && r.scenario === scenario && r.target === target);
+    const g = of('gateway');
+    const p = of('proxy');
+    const gRps = median(g.map((r) => r.reqPerSec));
+    const pRps = p.length ? median(p.map((r) => r.reqPerSec)) : null;
+    const gP50 = median(g.map((r) => r.p50));
+    const gP99 = median(g.map((r) => r.p99));
+    const pP50 = p.length ? median(p.map((r) => r.p50)) : null;
+    const pP99 = p.length ? median(p.map((r) => r.p99)) : null;
+    const calls = median(g.map((r) => r.upstreamCallsPerRequest));
+    const errors = [...g, ...p].reduce((sum, r) => sum + r.errors + r.non2xx, 0);
+    const ratio = pRps ? gRps / pRps : null;
+    const p99Ratio = pP99 ? gP99 / pP99 : null;
+    json.push({ latencyMs: Number(latency), scenario, proxyReqPerSec: pRps, gatewayReqPerSec: gRps, throughputRatio: ratio, proxyP50: pP50, proxyP99: pP99, gatewayP50: gP50, gatewayP99: gP99, p99Ratio, upstreamCallsPerRequest: calls, errors });
+    rows.push(
+      `| ${latency} ms | ${scenario} | ${pRps?.toFixed(0) ?? '—'} | ${gRps.toFixed(0)} | ${ratio === null ? '—' : `${(ratio * 100).toFixed(0)}%`} | ${pP50 === null ? '—' : `${pP50} / ${pP99}`} | ${gP50} / ${gP99} | ${p99Ratio === null ? '—' : `${p99Ratio.toFixed(2)}×`} | ${calls.toFixed(2)} | ${errors} |`,
+    );
+  }
+  rows.push('');
+  rows.push('| upstream latency | proxy peak RSS | gateway peak RSS | ratio |');
+  rows.push('| --- | ---: | ---: | ---: |');
+  for (const [latency, r] of Object.entries(rss)) {
+    rows.push(`| ${latency} ms | ${r.proxyMiB} MiB | ${r.gatewayMiB} MiB | ${(r.gatewayMiB / r.proxyMiB).toFixed(2)}× |`);
+  }
+  const markdown = `${rows.join('\n')}\n\n${CONNECTIONS} connections, ${DURATION} s per run after a ${WARMUP} s warm-up, median of ${ROUNDS} alternating rounds, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.\n`;
+  return { markdown, json: { rows: json, rss } };
+}
+
+await main();
