@@ -25,9 +25,17 @@ export interface Config {
   environment: 'development' | 'production' | 'test';
   /** pino level. @default "info" */
   logLevel: string;
+  /**
+   * Prepended to the names of the types this subgraph owns (errors, unions, connection types…) for
+   * a supergraph where they collide with another subgraph's; see README "Supergraph". @default ""
+   */
+  typePrefix: string;
 }
 
 export const DEFAULT_UPSTREAM_ORIGIN = 'https://dashscope-intl.aliyuncs.com';
+
+/** A type prefix starts a GraphQL name and never with `_` (reserved by introspection and federation). */
+export const TYPE_PREFIX_PATTERN = /^[A-Za-z][_0-9A-Za-z]*$/;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -81,6 +89,11 @@ export function loadConfig(env: Env): Config {
     problems.push(`DASHSCOPE_UTC_OFFSET must look like +08:00, got ${JSON.stringify(utcOffset)}`);
   }
 
+  const typePrefix = env.GRAPHQL_TYPE_PREFIX?.trim() ?? '';
+  if (typePrefix !== '' && !TYPE_PREFIX_PATTERN.test(typePrefix)) {
+    problems.push(`GRAPHQL_TYPE_PREFIX must be letters, digits or "_", starting with a letter, got ${JSON.stringify(typePrefix)}`);
+  }
+
   const nodeEnv = env.NODE_ENV;
   const environment = nodeEnv === 'development' || nodeEnv === 'test' ? nodeEnv : 'production';
 
@@ -96,6 +109,7 @@ export function loadConfig(env: Env): Config {
     useSimulator,
     environment,
     logLevel: env.LOG_LEVEL?.trim() || 'info',
+    typePrefix,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

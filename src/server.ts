@@ -3,7 +3,7 @@ import type { Config } from './config.js';
 import { type Context, createContext } from './context.js';
 import { GRAPHIQL_DEFAULT_QUERY } from './graphiql.js';
 import type { Logger } from './logger.js';
-import { schema } from './schema/index.js';
+import { createSchema } from './schema/index.js';
 import type { FineTunesClient } from './upstream/client.js';
 import { createUpstream } from './upstream/index.js';
 import type { Transport } from './upstream/transport.js';
@@ -27,7 +27,8 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const { client } = upstream;
 
   const yoga = createYoga<Record<string, never>, Context>({
-    schema,
+    // Built once per process and prefix, never per request.
+    schema: createSchema({ typePrefix: config.typePrefix }),
     context: ({ request }) => createContext({ config, client }, request),
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
