@@ -47,7 +47,7 @@ export function prefixOwnedTypes(schema: GraphQLSchema, prefix: string): GraphQL
   }
   const renames = new Map(ownedTypeNames(schema).map((name) => [name, `${prefix}${name}`]));
   for (const renamed of renames.values()) {
-    if (schema.getType(renamed) !== undefined) {
+    if (schema.getType(renamed) !== undefined && !renames.has(renamed)) {
       throw new TypeError(`Type prefix ${JSON.stringify(prefix)} would rename a type to ${renamed}, which already exists.`);
     }
   }
