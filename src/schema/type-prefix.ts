@@ -1,5 +1,5 @@
-import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import { printSubgraphSchema } from '@apollo/subgraph';
+import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import {
   type ASTNode,
   type GraphQLAbstractType,
@@ -21,7 +21,6 @@ import {
   visit,
 } from 'graphql';
 import { TYPE_PREFIX_PATTERN } from '../config.js';
-
 
 /**
  * The named types this subgraph owns: everything it defines except the root type, entities (their
