@@ -13,5 +13,7 @@ export default defineConfig({
     // Every test talks to real sockets on 127.0.0.1; two cores, so keep the fan-out modest.
     pool: 'forks',
     maxWorkers: 2,
+    // Hermetic: @apollo/gateway (the supergraph tests' router) phones home unless this is set.
+    env: { APOLLO_TELEMETRY_DISABLED: 'true' },
   },
 });

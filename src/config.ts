@@ -34,9 +34,17 @@ export interface Config {
     /** @default 10000 */
     maxEntries: number;
   };
+  /**
+   * Prepended to the names of the types this subgraph owns (errors, unions, connection types…) for
+   * a supergraph where they collide with another subgraph's; see README "Supergraph". @default ""
+   */
+  typePrefix: string;
 }
 
 export const DEFAULT_UPSTREAM_ORIGIN = 'https://dashscope-intl.aliyuncs.com';
+
+/** A type prefix starts a GraphQL name and never with `_` (reserved by introspection and federation). */
+export const TYPE_PREFIX_PATTERN = /^[A-Za-z][_0-9A-Za-z]*$/;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -90,6 +98,11 @@ export function loadConfig(env: Env): Config {
     problems.push(`DASHSCOPE_UTC_OFFSET must look like +08:00, got ${JSON.stringify(utcOffset)}`);
   }
 
+  const typePrefix = env.GRAPHQL_TYPE_PREFIX?.trim() ?? '';
+  if (typePrefix !== '' && !TYPE_PREFIX_PATTERN.test(typePrefix)) {
+    problems.push(`GRAPHQL_TYPE_PREFIX must be letters, digits or "_", starting with a letter, got ${JSON.stringify(typePrefix)}`);
+  }
+
   const nodeEnv = env.NODE_ENV;
   const environment = nodeEnv === 'development' || nodeEnv === 'test' ? nodeEnv : 'production';
 
@@ -110,6 +123,7 @@ export function loadConfig(env: Env): Config {
       activeTtlMs: int('DASHSCOPE_ACTIVE_JOB_TTL_MS', 0, 0, 3_600_000),
       maxEntries: int('DASHSCOPE_CACHE_MAX_ENTRIES', 10_000, 1, 10_000_000),
     },
+    typePrefix,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -1,13 +1,12 @@
-import { useGraphQlJit } from '@envelop/graphql-jit';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
-import { LRUCache } from 'lru-cache';
 import type { Config } from './config.js';
 import { type Context, createContext, createCredentialResolver } from './context.js';
 import { GRAPHIQL_DEFAULT_QUERY } from './graphiql.js';
 import type { Logger } from './logger.js';
+import { useCompiledExecution } from './plugins/use-compiled-execution.js';
 import { usePrivateCacheControl } from './plugins/use-private-cache-control.js';
-import { schema } from './schema/index.js';
 import type { CachingClient } from './upstream/finished-job-cache.js';
+import { createSchema } from './schema/index.js';
 import { createUpstream } from './upstream/index.js';
 import type { Transport } from './upstream/transport.js';
 
@@ -25,8 +24,6 @@ export interface Gateway {
 }
 
 const GRAPHQL_ENDPOINT = '/graphql';
-/** Compiled operations kept; a frontend has a few dozen distinct operations. */
-const JIT_CACHE_SIZE = 1000;
 
 /** Builds the app; never listens by itself, so tests build it with their own config. */
 export function createGateway(config: Config, deps: GatewayDeps): Gateway {
@@ -35,13 +32,12 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const contextDeps = { config, client, resolveCredential: createCredentialResolver(config) };
 
   const yoga = createYoga<Record<string, never>, Context>({
-    schema,
+    // Built once per process and prefix, never per request.
+    schema: createSchema({ typePrefix: config.typePrefix }),
     context: ({ request }) => createContext(contextDeps, request),
     graphqlEndpoint: GRAPHQL_ENDPOINT,
     plugins: [
-      // Compiles each distinct operation once to JavaScript; the profile showed graphql-js's
-      // generic executor as the largest single cost per request.
-      useGraphQlJit({}, { cache: new LRUCache({ max: JIT_CACHE_SIZE }) }),
+      useCompiledExecution(),
       usePrivateCacheControl(GRAPHQL_ENDPOINT),
     ],
     healthCheckEndpoint: '/health',

@@ -12,6 +12,7 @@ describe('loadConfig', () => {
       utcOffset: '+08:00',
       timeoutMs: 10_000,
       forwardAuth: false,
+      typePrefix: '',
     });
   });
 
@@ -20,18 +21,22 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({ useSimulator: false, upstreamOrigin: 'http://127.0.0.1:18080', apiKey: 'sk-1', workspace: 'ws' });
   });
 
+  it('reads GRAPHQL_TYPE_PREFIX for the supergraph', () => {
+    expect(loadConfig({ GRAPHQL_TYPE_PREFIX: 'FineTunes' }).typePrefix).toBe('FineTunes');
+  });
+
   it('never keeps the server key in forwarding mode', () => {
     expect(loadConfig({ DASHSCOPE_API_KEY: 'sk-1', DASHSCOPE_FORWARD_AUTH: 'true' }).apiKey).toBeUndefined();
   });
 
   it('reports every problem at once, echoing the bad values', () => {
     const attempt = () =>
-      loadConfig({ PORT: 'eighty', DASHSCOPE_TIMEOUT_MS: '-1', DASHSCOPE_UTC_OFFSET: '8', DASHSCOPE_BASE_URL: 'ftp://x', DASHSCOPE_FORWARD_AUTH: 'maybe' });
+      loadConfig({ PORT: 'eighty', DASHSCOPE_TIMEOUT_MS: '-1', DASHSCOPE_UTC_OFFSET: '8', DASHSCOPE_BASE_URL: 'ftp://x', DASHSCOPE_FORWARD_AUTH: 'maybe', GRAPHQL_TYPE_PREFIX: '_ft' });
     expect(attempt).toThrow(ConfigError);
     try {
       attempt();
     } catch (error) {
-      expect((error as ConfigError).problems).toHaveLength(5);
+      expect((error as ConfigError).problems).toHaveLength(6);
       expect((error as ConfigError).message).toContain('"eighty"');
     }
   });

@@ -1,13 +1,28 @@
 import { readFileSync } from 'node:fs';
 import { type GraphQLObjectType, isInterfaceType, isObjectType, isUnionType } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { schema } from '../src/schema/index.js';
-import { printClientSchema } from '../src/schema/print.js';
+import { FEDERATION_ROOT_FIELDS, FEDERATION_TYPES } from '../src/schema/client-schema.js';
+import { createClientSchema, schema } from '../src/schema/index.js';
+import { printClientSchema, printSubgraphSchemaFile } from '../src/schema/print.js';
+
+const committed = (file: string) => readFileSync(new URL(`../schema/${file}`, import.meta.url), 'utf8');
 
 describe('checked-in schema artifacts', () => {
   it('schema/schema.graphql matches the Pothos schema (run `npm run schema:print` after changing the code)', () => {
-    const committed = readFileSync(new URL('../schema/schema.graphql', import.meta.url), 'utf8');
-    expect(printClientSchema()).toBe(committed);
+    expect(printClientSchema()).toBe(committed('schema.graphql'));
+  });
+
+  it('schema/subgraph.graphql matches the subgraph SDL (run `npm run schema:print` after changing the code)', () => {
+    expect(printSubgraphSchemaFile()).toBe(committed('subgraph.graphql'));
+  });
+
+  it('the served schema is the client schema plus exactly the federation internals', () => {
+    const client = createClientSchema();
+    const served = Object.keys(schema.getTypeMap()).filter((name) => !client.getType(name));
+    expect(served.sort()).toEqual([...FEDERATION_TYPES].sort());
+    const rootFields = Object.keys(schema.getQueryType()!.getFields());
+    expect(rootFields.filter((name) => !(name in client.getQueryType()!.getFields())).sort()).toEqual([...FEDERATION_ROOT_FIELDS].sort());
+    expect(committed('schema.graphql')).not.toMatch(/_service|_entities|_Any|_Entity|@key|@link/);
   });
 });
 

@@ -1,5 +1,7 @@
 import SchemaBuilder from '@pothos/core';
+import DirectivesPlugin from '@pothos/plugin-directives';
 import ErrorsPlugin from '@pothos/plugin-errors';
+import FederationPlugin from '@pothos/plugin-federation';
 import type { Context } from '../context.js';
 
 export interface SchemaTypes {
@@ -14,7 +16,8 @@ export interface SchemaTypes {
 
 /** Plugins and generics only: the types live in one file per type family next to this one. */
 export const builder = new SchemaBuilder<SchemaTypes>({
-  plugins: [ErrorsPlugin],
+  // Federation last: it must see resolvers after plugins that wrap them (see its README).
+  plugins: [ErrorsPlugin, DirectivesPlugin, FederationPlugin],
   defaultFieldNullability: false,
   errors: {
     // Only our domain error classes: an unexpected Error stays an (masked) execution error.

@@ -1,3 +1,4 @@
+import { GraphQLError } from 'graphql';
 import {
   AuthenticationError,
   GatewayError,
@@ -82,3 +83,18 @@ builder.objectType(UpstreamError, {
 
 /** Errors any upstream-backed field can answer with. */
 export const UPSTREAM_FIELD_ERRORS = [InvalidParameterError, AuthenticationError, ThrottlingError, UpstreamError];
+
+/**
+ * `_entities` has no error union: a representation that fails resolves to null with an error at
+ * `_entities.N`, which is how federation routers expect a subgraph to report it. Our domain errors
+ * become GraphQLErrors carrying their stable code (so masking lets them through); anything else is
+ * a bug and is returned unchanged, to be masked.
+ */
+export function toEntityError(error: unknown): unknown {
+  if (!(error instanceof GatewayError)) return error;
+  const extensions: Record<string, unknown> = { code: error.code, requestId: error.requestId };
+  if (error instanceof InvalidParameterError && error.argument !== null) extensions.argument = error.argument;
+  if (error instanceof ThrottlingError && error.retryAfter !== null) extensions.retryAfter = error.retryAfter;
+  if (error instanceof UpstreamError && error.httpStatus !== null) extensions.httpStatus = error.httpStatus;
+  return new GraphQLError(error.message, { extensions });
+}

@@ -1,9 +1,9 @@
-import { NotFoundError } from '../errors.js';
+import { InvalidParameterError, NotFoundError } from '../errors.js';
 import { FINE_TUNE_STATUSES, type FineTuneJob, type HyperParameters } from '../model/fine-tune-job.js';
 import { assertSafeJobId } from '../upstream/job-path.js';
 import { requireLoaders } from '../context.js';
 import { builder } from './builder.js';
-import { UPSTREAM_FIELD_ERRORS } from './errors.js';
+import { UPSTREAM_FIELD_ERRORS, toEntityError } from './errors.js';
 
 const STATUS_DESCRIPTIONS: Record<(typeof FINE_TUNE_STATUSES)[number], string> = {
   PENDING: 'Created, waiting to start.',
@@ -129,3 +129,26 @@ builder.queryField('fineTune', (t) =>
     },
   }),
 );
+
+/**
+ * The supergraph's handle on a job: other subgraphs reference `FineTuneJob` by `id` and the router
+ * asks `_entities` for the fields this subgraph owns.
+ */
+builder.asEntity(FineTuneJobRef, {
+  key: builder.selection<{ id: string }>('id'),
+  // A router sends every representation of one fetch in one `_entities` call and this runs for all
+  // of them in the same tick, so the request's DataLoader makes one GET per distinct id.
+  resolveReference: async (representation, context) => {
+    try {
+      const { id } = representation as { id: unknown };
+      if (typeof id !== 'string') {
+        throw new InvalidParameterError('A FineTuneJob representation needs a string "id".', 'InvalidParameter', null, 'id');
+      }
+      assertSafeJobId(id);
+      return await requireLoaders(context).job.load(id);
+    } catch (error) {
+      // Rejecting (never throwing synchronously) fails only this representation: null at `_entities.N`.
+      throw toEntityError(error);
+    }
+  },
+});

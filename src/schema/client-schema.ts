@@ -1,0 +1,20 @@
+import { MapperKind, mapSchema } from '@graphql-tools/utils';
+import type { GraphQLSchema } from 'graphql';
+
+/** What federation adds to a subgraph's served schema, for routers only. */
+export const FEDERATION_ROOT_FIELDS = ['_entities', '_service'] as const;
+export const FEDERATION_TYPES = ['_Any', '_Entity', '_Service'] as const;
+
+/**
+ * The client-facing API of a served subgraph schema: the same types and fields without the
+ * federation internals (`_service`, `_entities`, `_Any`, `_Entity`, `_Service`). Clients may call
+ * those fields, but they are the router's protocol, not part of the API.
+ */
+export function withoutFederationInternals(schema: GraphQLSchema): GraphQLSchema {
+  const rootFields = new Set<string>(FEDERATION_ROOT_FIELDS);
+  const types = new Set<string>(FEDERATION_TYPES);
+  return mapSchema(schema, {
+    [MapperKind.QUERY_ROOT_FIELD]: (field, fieldName) => (rootFields.has(fieldName) ? null : field),
+    [MapperKind.TYPE]: (type) => (types.has(type.name) ? null : type),
+  });
+}

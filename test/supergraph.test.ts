@@ -1,0 +1,130 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toFineTuneJob } from '../src/model/fine-tune-job.js';
+import { type Deployment, startDeploymentsSubgraph } from './support/deployments-subgraph.js';
+import type { RunningSubgraph } from './support/sdl-subgraph.js';
+import { type OutboundGuard, watchOutboundConnections } from './support/outbound-guard.js';
+import { type Stack, startStack } from './support/stack.js';
+import {
+  type ApolloComposition,
+  type RunningGateway,
+  type SubgraphDefinition,
+  composeWithApollo,
+  composeWithTheGuild,
+  startApolloGateway,
+} from './support/supergraph.js';
+
+const SUBGRAPH_SDL = readFileSync(new URL('../schema/subgraph.graphql', import.meta.url), 'utf8');
+const MISSING_JOB = 'ft-000000000000-deleted';
+
+describe('the supergraph: fine-tunes + deployments, composed and queried through @apollo/gateway', () => {
+  let guard: OutboundGuard;
+  let stack: Stack;
+  let deploymentsSubgraph: RunningSubgraph;
+  let gateway: RunningGateway;
+  let composition: ApolloComposition;
+  let subgraphs: SubgraphDefinition[];
+  let jobIds: string[];
+  let deployments: Deployment[];
+
+  beforeAll(async () => {
+    guard = watchOutboundConnections();
+    stack = await startStack();
+    jobIds = stack.sim.jobs().slice(30, 33).map((job) => job.job_id);
+    // 8 deployments over 3 jobs (repeats on purpose) and one whose job no longer exists upstream.
+    deployments = [0, 1, 2, 0, 0, 1, 2, 2].map((j, i) => ({ id: `dep-${i}`, name: `chat-${i}`, jobId: jobIds[j]! }));
+    deployments.push({ id: 'dep-orphan', name: 'orphan', jobId: MISSING_JOB });
+    deploymentsSubgraph = await startDeploymentsSubgraph(deployments);
+
+    // The fine-tunes SDL is fetched the way a router's introspect-and-compose does it.
+    const { body } = await stack.raw({ query: '{ _service { sdl } }' });
+    subgraphs = [
+      { name: 'fine-tunes', url: `${stack.url}/graphql`, sdl: body.data._service.sdl },
+      { name: 'deployments', url: deploymentsSubgraph.url, sdl: deploymentsSubgraph.sdl },
+    ];
+    composition = composeWithApollo(subgraphs);
+    gateway = await startApolloGateway(composition.supergraphSdl);
+  });
+
+  afterAll(async () => {
+    await gateway?.close();
+    await deploymentsSubgraph?.close();
+    await stack?.close();
+    guard?.stop();
+  });
+
+  it('composes with @apollo/composition without errors or hints', () => {
+    expect(subgraphs[0]!.sdl).toBe(SUBGRAPH_SDL.trimEnd());
+    expect(composition.hints.map((hint) => `${hint.definition.code}: ${hint.message}`)).toEqual([]);
+    expect(composition.supergraphSdl).toMatch(/type FineTuneJob\s+@join__type\(graph: DEPLOYMENTS, key: "id"\)\s+@join__type\(graph: FINE_TUNES, key: "id"\)/);
+  });
+
+  it('composes with @theguild/federation-composition (Hive) too', () => {
+    expect(composeWithTheGuild(subgraphs)).toContain('@join__type(graph: FINE_TUNES, key: "id")');
+  });
+
+  it('serves deployments with their jobs: one batched _entities fetch, one upstream GET per distinct job', async () => {
+    const gets = stack.sim.count('getJob');
+    const fetches = gateway.subgraphRequests.length;
+
+    const result = await gateway.query(`{ deployments { id name job { id status model createdAt } } }`);
+
+    // Results: each deployment's job as the simulator has it, the orphan's job null with an error.
+    expect(result.data.deployments).toHaveLength(9);
+    for (const [i, deployment] of deployments.entries()) {
+      const got = result.data.deployments[i];
+      expect(got).toMatchObject({ id: deployment.id, name: deployment.name });
+      if (deployment.jobId === MISSING_JOB) {
+        expect(got.job).toBeNull();
+        continue;
+      }
+      const job = toFineTuneJob(stack.sim.jobs().find((wire) => wire.job_id === deployment.jobId)!, stack.config.utcOffset);
+      expect(job.createdAt).toMatch(/\+08:00$/);
+      expect(got.job).toEqual({ id: deployment.jobId, status: job.status, model: job.model, createdAt: job.createdAt });
+    }
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors?.[0]).toMatchObject({
+      path: ['deployments', 8, 'job'],
+      extensions: { code: 'NotFound', serviceName: 'fine-tunes' },
+    });
+
+    // Fetches: deployments once, then fine-tunes once with all 9 representations.
+    const sent = gateway.subgraphRequests.slice(fetches);
+    expect(sent.map((request) => request.subgraph)).toEqual(['deployments', 'fine-tunes']);
+    expect(sent[1]!.query).toContain('_entities');
+    expect(sent[1]!.variables.representations).toHaveLength(9);
+
+    // Upstream: 3 distinct jobs + the missing one = 4 GETs, not 9.
+    expect(stack.sim.count('getJob') - gets).toBe(4);
+    expect(new Set(stack.sim.calls.slice(-4).map((call) => call.jobId))).toEqual(new Set([...jobIds, MISSING_JOB]));
+  });
+
+  it('extends FineTuneJob from the other side: fineTune(id) with deployments from the deployments subgraph', async () => {
+    const fetches = gateway.subgraphRequests.length;
+    const result = await gateway.query(
+      `query ($id: ID!) { fineTune(id: $id) { __typename ... on FineTuneJob { id isTerminal deployments { name } } ... on Error { code } } }`,
+      { id: jobIds[2] },
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data.fineTune).toMatchObject({
+      __typename: 'FineTuneJob',
+      id: jobIds[2],
+      deployments: [{ name: 'chat-2' }, { name: 'chat-6' }, { name: 'chat-7' }],
+    });
+    // The router asks us for the job, then the deployments subgraph for the job's entity fields.
+    const sent = gateway.subgraphRequests.slice(fetches);
+    expect(sent.map((request) => request.subgraph)).toEqual(['fine-tunes', 'deployments']);
+    expect(sent[1]!.variables.representations).toEqual([{ __typename: 'FineTuneJob', id: jobIds[2] }]);
+  });
+
+  it('keeps the error unions working through the gateway', async () => {
+    const result = await gateway.query(`{ fineTune(id: "${MISSING_JOB}") { __typename ... on Error { code requestId } } }`);
+    expect(result.errors).toBeUndefined();
+    expect(result.data.fineTune).toMatchObject({ __typename: 'NotFoundError', code: 'NotFound', requestId: expect.any(String) });
+  });
+
+  it('stayed on 127.0.0.1: no telemetry, usage report, CDN or metadata probe left the process', () => {
+    expect(guard.attempts).toBeGreaterThan(0);
+    expect(guard.offLoopback).toEqual([]);
+  });
+});
