@@ -1,7 +1,7 @@
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Config } from './config.js';
 import { type Context, createContext } from './context.js';
-import { GRAPHIQL_DEFAULT_QUERY } from './graphiql.js';
+import { GRAPHIQL_OPTIONS, createGraphiQLRenderer } from './graphiql.js';
 import type { Logger } from './logger.js';
 import { schema } from './schema/index.js';
 import type { FineTunesClient } from './upstream/client.js';
@@ -34,10 +34,8 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     landingPage: false,
     logging: deps.logger,
     maskedErrors: { isDev: config.environment === 'development' },
-    graphiql: {
-      title: 'Fine-tuning jobs · GraphQL',
-      defaultQuery: GRAPHIQL_DEFAULT_QUERY,
-    },
+    graphiql: GRAPHIQL_OPTIONS,
+    renderGraphiQL: createGraphiQLRenderer(),
   });
 
   return {
