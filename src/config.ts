@@ -19,6 +19,8 @@ export interface Config {
   utcOffset: string;
   /** Upstream deadline of one operation, retries included. @default 10000 */
   timeoutMs: number;
+  /** Wait between two upstream polls of a job watched by `fineTuneStatus` subscribers. @default 5000 */
+  pollIntervalMs: number;
   /** True when no key and no base URL were given: `main.ts` starts the embedded simulator. */
   useSimulator: boolean;
   /** @default "production" unless NODE_ENV says otherwise */
@@ -93,6 +95,7 @@ export function loadConfig(env: Env): Config {
     forwardAuth,
     utcOffset,
     timeoutMs: int('DASHSCOPE_TIMEOUT_MS', 10_000, 1, 600_000),
+    pollIntervalMs: int('DASHSCOPE_POLL_INTERVAL_MS', 5_000, 10, 3_600_000),
     useSimulator,
     environment,
     logLevel: env.LOG_LEVEL?.trim() || 'info',

@@ -1,5 +1,6 @@
 import type { Config } from './config.js';
 import { AuthenticationError } from './errors.js';
+import type { JobStatusHub } from './live/job-status-hub.js';
 import { type JobLoader, createJobLoader } from './loaders/job-loader.js';
 import type { FineTunesClient } from './upstream/client.js';
 import type { UpstreamCredential } from './upstream/credential.js';
@@ -14,6 +15,10 @@ export interface Context {
   signal: AbortSignal;
   /** Per-request loaders: never cached across callers. Lazily created, null without a credential. */
   loaders: Loaders | null;
+  /** Shared job pollers behind the `fineTuneStatus` subscription (one per credential and job). */
+  jobStatus: JobStatusHub;
+  /** Aborts when the client goes away; unlike `signal`, no deadline (subscriptions outlive it). */
+  requestSignal: AbortSignal;
 }
 
 export interface Loaders {
@@ -23,6 +28,7 @@ export interface Loaders {
 export interface ContextDeps {
   config: Config;
   client: FineTunesClient;
+  jobStatus: JobStatusHub;
 }
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
@@ -46,14 +52,17 @@ export function resolveCredential(config: Config, authorization: string | null):
 }
 
 export function createContext(deps: ContextDeps, request: Request): Context {
-  const { config, client } = deps;
+  const { config, client, jobStatus } = deps;
   const credential = resolveCredential(config, request.headers.get('authorization'));
   const signal = AbortSignal.any([request.signal, AbortSignal.timeout(config.timeoutMs)]);
   const loaders =
     credential instanceof AuthenticationError
       ? null
       : { job: createJobLoader({ client, credential, utcOffset: config.utcOffset, signal }) };
-  return { config, client, credential, signal, loaders };
+  // A derived signal rather than `request.signal` itself: the server adapter's request signal is a
+  // lazy stand-in whose own listeners stop firing once any signal derives from it (as `signal` does).
+  const requestSignal = AbortSignal.any([request.signal]);
+  return { config, client, credential, signal, loaders, jobStatus, requestSignal };
 }
 
 /** The caller's credential, or the AuthenticationError the field should answer with. */

@@ -62,6 +62,17 @@ query MissingJob {
   }
 }
 
+# Live status over Server-Sent Events: the job now,
+# then at every status change; completes once the job
+# has ended (this one already has).
+subscription WatchJob($id: ID! = "${EXAMPLE_JOB_ID}") {
+  fineTuneStatus(id: $id) {
+    __typename
+    ... on FineTuneJob { id status isTerminal endedAt }
+    ... on Error { message code requestId }
+  }
+}
+
 # Bad input is answered by the gateway itself,
 # without calling the upstream.
 query InvalidPage {

@@ -5,6 +5,7 @@ import { GRAPHIQL_OPTIONS, createGraphiQLRenderer } from './graphiql.js';
 import type { Logger } from './logger.js';
 import { schema } from './schema/index.js';
 import type { FineTunesClient } from './upstream/client.js';
+import { type JobStatusHub, createJobStatusHub } from './live/job-status-hub.js';
 import { createUpstream } from './upstream/index.js';
 import type { Transport } from './upstream/transport.js';
 
@@ -17,7 +18,9 @@ export interface GatewayDeps {
 export interface Gateway {
   yoga: YogaServerInstance<Record<string, never>, Context>;
   client: FineTunesClient;
-  /** Closes the upstream pool. The HTTP server is the caller's (see `main.ts`). */
+  /** The pollers behind the `fineTuneStatus` subscription. */
+  jobStatus: JobStatusHub;
+  /** Stops the job pollers, then closes the upstream pool. The HTTP server is the caller's (see `main.ts`). */
   close(): Promise<void>;
 }
 
@@ -25,10 +28,17 @@ export interface Gateway {
 export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const upstream = createUpstream(config, deps);
   const { client } = upstream;
+  const jobStatus = createJobStatusHub({
+    client,
+    utcOffset: config.utcOffset,
+    intervalMs: config.pollIntervalMs,
+    timeoutMs: config.timeoutMs,
+    logger: deps.logger,
+  });
 
   const yoga = createYoga<Record<string, never>, Context>({
     schema,
-    context: ({ request }) => createContext({ config, client }, request),
+    context: ({ request }) => createContext({ config, client, jobStatus }, request),
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,
@@ -38,9 +48,17 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     renderGraphiQL: createGraphiQLRenderer(),
   });
 
+  let closing: Promise<void> | undefined;
   return {
     yoga,
     client,
-    close: () => upstream.close(),
+    jobStatus,
+    close: () => {
+      closing ??= (async () => {
+        jobStatus.close();
+        await upstream.close();
+      })();
+      return closing;
+    },
   };
 }
