@@ -6,6 +6,7 @@ import type { Logger } from './logger.js';
 import { schema } from './schema/index.js';
 import type { FineTunesClient } from './upstream/client.js';
 import { type JobStatusHub, createJobStatusHub } from './live/job-status-hub.js';
+import { DOCUMENT_ID_PARAM, loadPersistedOperations, usePersistedOperationsManifest } from './persisted-operations.js';
 import { createUpstream } from './upstream/index.js';
 import type { Transport } from './upstream/transport.js';
 
@@ -26,6 +27,9 @@ export interface Gateway {
 
 /** Builds the app; never listens by itself, so tests build it with their own config. */
 export function createGateway(config: Config, deps: GatewayDeps): Gateway {
+  // First, so a bad manifest fails start-up before anything is opened.
+  const persistedOperations =
+    config.persistedOperationsManifest === undefined ? null : loadPersistedOperations(config.persistedOperationsManifest);
   const upstream = createUpstream(config, deps);
   const { client } = upstream;
   const jobStatus = createJobStatusHub({
@@ -44,7 +48,12 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     landingPage: false,
     logging: deps.logger,
     maskedErrors: { isDev: config.environment === 'development' },
-    graphiql: GRAPHIQL_OPTIONS,
+    extraParamNames: persistedOperations ? [DOCUMENT_ID_PARAM] : [],
+    plugins: persistedOperations
+      ? [usePersistedOperationsManifest({ operations: persistedOperations, only: config.persistedOperationsOnly })]
+      : [],
+    // GraphiQL cannot work where only trusted documents run (not even its introspection query).
+    graphiql: config.persistedOperationsOnly ? false : GRAPHIQL_OPTIONS,
     renderGraphiQL: createGraphiQLRenderer(),
   });
 

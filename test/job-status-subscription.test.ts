@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
 import { DEMO_API_KEY, vendorExampleJobs } from '../src/simulator/fixtures.js';
 import type { SimCall } from '../src/simulator/server.js';
 import type { WireJob } from '../src/upstream/wire.js';
@@ -297,5 +298,13 @@ describe('fineTuneStatus: gateway close()', () => {
     } finally {
       await stack.close();
     }
+  });
+});
+
+describe('DASHSCOPE_POLL_INTERVAL_MS', () => {
+  it('defaults to 5 s and rejects values below 10 ms', () => {
+    expect(loadConfig({}).pollIntervalMs).toBe(5_000);
+    expect(loadConfig({ DASHSCOPE_POLL_INTERVAL_MS: '250' }).pollIntervalMs).toBe(250);
+    expect(() => loadConfig({ DASHSCOPE_POLL_INTERVAL_MS: '5' })).toThrow(ConfigError);
   });
 });
