@@ -32,6 +32,7 @@ describe('GraphiQL in headless Chromium', () => {
   let page: Page;
   /** Every URL the page asked for, and those the test refused because they left 127.0.0.1. */
   const requested: string[] = [];
+  const accepts: string[] = [];
   const blocked: string[] = [];
   const pageErrors: string[] = [];
 
@@ -53,7 +54,10 @@ describe('GraphiQL in headless Chromium', () => {
       blocked.push(url.href);
       return route.abort('blockedbyclient');
     });
-    browser.on('request', (request) => requested.push(request.url()));
+    browser.on('request', (request) => {
+      requested.push(request.url());
+      accepts.push(request.headers().accept ?? '');
+    });
     page = await browser.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
   });
@@ -90,6 +94,17 @@ describe('GraphiQL in headless Chromium', () => {
     await page.screenshot({ path: SCREENSHOT });
     expect(statSync(SCREENSHOT).size).toBeGreaterThan(10_000);
   }, 60_000);
+
+  it('runs the WatchJob subscription over Server-Sent Events', async () => {
+    await page.locator('.graphiql-execute-button').click();
+    await page.getByRole('menuitem', { name: 'WatchJob' }).click();
+    const response = page.locator('.graphiql-response');
+    await expect.poll(() => text(response), { timeout: 15_000 }).toContain('"fineTuneStatus"');
+    const shown = await text(response);
+    expect(shown).toContain(`"id": "${EXAMPLE_JOB_ID}"`);
+    expect(shown).toContain('"isTerminal": true');
+    expect(accepts.some((accept) => accept.includes('text/event-stream'))).toBe(true);
+  }, 30_000);
 
   it('documents the schema in the Docs pane from the vendor reference', async () => {
     await page.getByRole('button', { name: 'Show Documentation Explorer' }).click();
