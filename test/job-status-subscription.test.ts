@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { DEMO_API_KEY, vendorExampleJobs } from '../src/simulator/fixtures.js';
@@ -307,4 +309,36 @@ describe('DASHSCOPE_POLL_INTERVAL_MS', () => {
     expect(loadConfig({ DASHSCOPE_POLL_INTERVAL_MS: '250' }).pollIntervalMs).toBe(250);
     expect(() => loadConfig({ DASHSCOPE_POLL_INTERVAL_MS: '5' })).toThrow(ConfigError);
   });
+});
+
+describe('npm start with a live subscription open', () => {
+  it('still exits promptly on SIGTERM, completing the stream', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', LOG_LEVEL: 'info' };
+    for (const name of ['DASHSCOPE_API_KEY', 'DASHSCOPE_BASE_URL', 'DASHSCOPE_FORWARD_AUTH']) delete env[name];
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      let output = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+          output += chunk;
+          const ready = /ready at (http:\/\/\S+\/graphql)/.exec(output);
+          if (ready) resolve(ready[1]!);
+        });
+        child.once('exit', (code) => reject(new Error(`exited ${code}: ${output}`)));
+      });
+      // A demo job that stays RUNNING: without the shutdown hook its stream would never end.
+      const subscription = await subscribe(url, WatchJobStatusDocument, { id: 'ft-202410290100-9415' });
+      expect(statusOf(await nextEvent(subscription))).toBe('RUNNING');
+      const started = Date.now();
+      child.kill('SIGTERM');
+      const [code] = await once(child, 'exit');
+      expect(code).toBe(0);
+      // Bounded by the server's keep-alive timeout (5 s) for the connection the stream leaves idle.
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(await subscription.next()).toBeNull();
+      expect(subscription.completed).toBe(true);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 30_000);
 });
