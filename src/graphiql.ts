@@ -1,4 +1,3 @@
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { GraphiQLOptions } from 'graphql-yoga';
 
 /** The vendor's example job: present in the simulator's demo data, so the tour runs as-is. */
@@ -95,16 +94,18 @@ export const GRAPHIQL_OPTIONS: GraphiQLOptions = {
 /**
  * Renders GraphiQL with its script, styles and editor workers inlined (from
  * @graphql-yoga/render-graphiql) instead of Yoga's default page, which loads them from unpkg.com:
- * the page then works offline and behind egress firewalls. It is large (about 9 MB), so it is
- * rendered once per distinct set of options rather than on every request.
+ * the page then works offline and behind egress firewalls. That module is about 9 MB of inlined
+ * assets, so it is loaded on the first GraphiQL request only (processes that never serve GraphiQL,
+ * and every test, skip its start-up time and memory), and each page is rendered once.
  */
-export function createGraphiQLRenderer(): (options: GraphiQLOptions) => string {
-  const rendered = new Map<string, string>();
+export function createGraphiQLRenderer(): (options: GraphiQLOptions) => Promise<string> {
+  const rendered = new Map<string, Promise<string>>();
   return (options) => {
     const key = JSON.stringify(options);
     let page = rendered.get(key);
     if (page === undefined) {
-      page = renderGraphiQL(options);
+      page = import('@graphql-yoga/render-graphiql').then(({ renderGraphiQL }) => renderGraphiQL(options));
+      page.catch(() => rendered.delete(key));
       rendered.set(key, page);
     }
     return page;
