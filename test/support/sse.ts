@@ -49,7 +49,6 @@ export async function subscribe<TResult, TVariables>(
   const results: (GraphQLResponse<TResult> | null)[] = [];
   const waiters: (() => void)[] = [];
   let completed = false;
-  let ended = false;
   const wake = (): void => {
     for (const waiter of waiters.splice(0)) waiter();
   };
@@ -73,7 +72,6 @@ export async function subscribe<TResult, TVariables>(
     } catch {
       // Aborted by close(), or the server went away: either way the stream has ended.
     } finally {
-      ended = true;
       results.push(null);
       wake();
     }
