@@ -274,6 +274,8 @@ describe('fineTuneStatus: pollers are per credential', () => {
     expect(keys).toEqual(new Set([DEMO_API_KEY, OTHER_KEY]));
     for (const subscription of [demoA, demoB, other]) subscription!.close();
     await until(() => stack.gateway.jobStatus.pollers === 0, 'the pollers to stop');
+    // A poll already on the wire when they stopped may still land: let it, before the next test counts.
+    await sleep(INTERVAL_MS);
   });
 
   it('no credential: AuthenticationError, no upstream call', async () => {
