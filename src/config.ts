@@ -21,7 +21,7 @@ export interface Config {
   timeoutMs: number;
   /** Wait between two upstream polls of a job watched by `fineTuneStatus` subscribers. @default 5000 */
   pollIntervalMs: number;
-  /** Trusted documents: the manifest (`{ "<sha256>": "<document>" }`) clients may run by hash. */
+  /** Trusted documents: path of the manifest (`{ "sha256:<hex>": "<document>" }`) clients may run by id. */
   persistedOperationsManifest: string | undefined;
   /** Refuse every document that is not in the manifest. @default false */
   persistedOperationsOnly: boolean;

@@ -2,11 +2,11 @@ import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Config } from './config.js';
 import { type Context, createContext } from './context.js';
 import { GRAPHIQL_OPTIONS, createGraphiQLRenderer } from './graphiql.js';
+import { type JobStatusHub, createJobStatusHub } from './live/job-status-hub.js';
 import type { Logger } from './logger.js';
+import { DOCUMENT_ID_PARAM, loadPersistedOperations, usePersistedOperationsManifest } from './persisted-operations.js';
 import { schema } from './schema/index.js';
 import type { FineTunesClient } from './upstream/client.js';
-import { type JobStatusHub, createJobStatusHub } from './live/job-status-hub.js';
-import { DOCUMENT_ID_PARAM, loadPersistedOperations, usePersistedOperationsManifest } from './persisted-operations.js';
 import { createUpstream } from './upstream/index.js';
 import type { Transport } from './upstream/transport.js';
 
