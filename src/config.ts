@@ -19,6 +19,12 @@ export interface Config {
   utcOffset: string;
   /** Upstream deadline of one operation, retries included. @default 10000 */
   timeoutMs: number;
+  /** Wait between two upstream polls of a job watched by `fineTuneStatus` subscribers. @default 5000 */
+  pollIntervalMs: number;
+  /** Trusted documents: path of the manifest (`{ "sha256:<hex>": "<document>" }`) clients may run by id. */
+  persistedOperationsManifest: string | undefined;
+  /** Refuse every document that is not in the manifest. @default false */
+  persistedOperationsOnly: boolean;
   /** True when no key and no base URL were given: `main.ts` starts the embedded simulator. */
   useSimulator: boolean;
   /** @default "production" unless NODE_ENV says otherwise */
@@ -103,6 +109,12 @@ export function loadConfig(env: Env): Config {
     problems.push(`GRAPHQL_TYPE_PREFIX must be letters, digits or "_", starting with a letter, got ${JSON.stringify(typePrefix)}`);
   }
 
+  const persistedOperationsManifest = nonEmpty(env.PERSISTED_OPERATIONS_MANIFEST);
+  const persistedOperationsOnly = bool('PERSISTED_OPERATIONS_ONLY');
+  if (persistedOperationsOnly && persistedOperationsManifest === undefined) {
+    problems.push('PERSISTED_OPERATIONS_ONLY=true needs PERSISTED_OPERATIONS_MANIFEST (the path of persisted-documents.json)');
+  }
+
   const nodeEnv = env.NODE_ENV;
   const environment = nodeEnv === 'development' || nodeEnv === 'test' ? nodeEnv : 'production';
 
@@ -115,6 +127,9 @@ export function loadConfig(env: Env): Config {
     forwardAuth,
     utcOffset,
     timeoutMs: int('DASHSCOPE_TIMEOUT_MS', 10_000, 1, 600_000),
+    pollIntervalMs: int('DASHSCOPE_POLL_INTERVAL_MS', 5_000, 10, 3_600_000),
+    persistedOperationsManifest,
+    persistedOperationsOnly,
     useSimulator,
     environment,
     logLevel: env.LOG_LEVEL?.trim() || 'info',

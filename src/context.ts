@@ -1,5 +1,6 @@
 import type { Config } from './config.js';
 import { AuthenticationError } from './errors.js';
+import type { JobStatusHub } from './live/job-status-hub.js';
 import { type JobLoader, createJobLoader } from './loaders/job-loader.js';
 import type { FineTunesClient } from './upstream/client.js';
 import { type UpstreamCredential, createCredential } from './upstream/credential.js';
@@ -14,6 +15,10 @@ export interface Context {
   deadline: OperationDeadline;
   /** Per-request loaders: never cached across callers. Lazily created, null without a credential. */
   loaders: Loaders | null;
+  /** Shared job pollers behind the `fineTuneStatus` subscription (one per credential and job). */
+  jobStatus: JobStatusHub;
+  /** Aborts when the client goes away; unlike `deadline`, no time limit (subscriptions outlive it). */
+  requestSignal: () => AbortSignal;
 }
 
 export interface Loaders {
@@ -24,6 +29,7 @@ export interface ContextDeps {
   config: Config;
   client: FineTunesClient;
   resolveCredential: CredentialResolver;
+  jobStatus: JobStatusHub;
 }
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
@@ -76,15 +82,25 @@ export function createDeadline(timeoutMs: number, requestSignal: AbortSignal): O
 }
 
 export function createContext(deps: ContextDeps, request: Request): Context {
-  const { config, client } = deps;
+  const { config, client, jobStatus } = deps;
   const credential = deps.resolveCredential(request.headers.get('authorization'));
+  // A derived signal rather than `request.signal` itself: the server adapter's request signal is a
+  // lazy stand-in whose own listeners stop firing once any signal derives from it. Built on first
+  // use only, like the deadline's, so requests that never need it don't pay for it.
+  const requestSignal = memo(() => AbortSignal.any([request.signal]));
   const deadline = createDeadline(config.timeoutMs, request.signal);
   const loaders =
     credential instanceof AuthenticationError
       ? null
       : { job: createJobLoader({ client, credential, utcOffset: config.utcOffset, signal: deadline.signal }) };
-  return { config, client, credential, deadline, loaders };
+  return { config, client, credential, deadline, loaders, jobStatus, requestSignal };
 }
+
+function memo<T>(create: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= create());
+}
+
 /** The caller's credential, or the AuthenticationError the field should answer with. */
 export function requireCredential(context: Context): UpstreamCredential {
   if (context.credential instanceof AuthenticationError) throw context.credential;

@@ -41,6 +41,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    // Live subscriptions hold their connections open: end their streams first, or close() would wait.
+    gateway.jobStatus.close();
     server.close(() => {
       void Promise.all([gateway.close(), simulator?.close()]).then(() => process.exit(0));
     });

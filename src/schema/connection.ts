@@ -98,7 +98,13 @@ builder.queryField('fineTunes', (t) =>
       model: t.arg.string({ required: false, description: 'Only jobs based on this model id, e.g. `qwen3-14b`.' }),
       page: t.arg({ type: PageInput, required: false, description: 'Which page; defaults to page 1 of 10 jobs.' }),
     },
-    errors: { types: UPSTREAM_FIELD_ERRORS, union: { name: 'FineTunesResult' } },
+    errors: {
+      types: UPSTREAM_FIELD_ERRORS,
+      union: {
+        name: 'FineTunesResult',
+        description: 'A page of jobs, or why there is none. Select `... on JobConnection` for the data and `... on Error` for every failure.',
+      },
+    },
     resolve: async (_root, args, context) => {
       const query: ListQuery = {
         pageNumber: args.page?.number ?? 1,

@@ -5,10 +5,12 @@ import { withoutFederationInternals } from './client-schema.js';
 import { inDeclarationOrder } from './declaration-order.js';
 import { prefixOwnedTypes } from './type-prefix.js';
 import './query.js';
+import './subscription.js';
 import './scalars.js';
 import './errors.js';
 import './job.js';
 import './connection.js';
+import './job-status.js';
 
 /** The Federation spec the subgraph SDL links. `@key` needs nothing newer; raise it with the first newer directive. */
 export const FEDERATION_LINK_URL = 'https://specs.apollo.dev/federation/v2.6';

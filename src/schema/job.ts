@@ -114,6 +114,20 @@ export const FineTuneJobRef = builder.objectRef<FineTuneJob>('FineTuneJob').impl
   }),
 });
 
+/**
+ * The errors option of every field answering `FineTuneResult` (the `fineTune` query, the
+ * `fineTuneStatus` subscription). With `directResult` the errors plugin builds one union per
+ * `result.name`, so the fields sharing this object share the one union type.
+ */
+export const FINE_TUNE_RESULT = {
+  types: [NotFoundError, ...UPSTREAM_FIELD_ERRORS],
+  union: {
+    name: 'FineTuneResult',
+    description: 'A job, or why there is none. Select `... on FineTuneJob` for the data and `... on Error` for every failure.',
+  },
+  result: { name: 'FineTuneResult' },
+};
+
 builder.queryField('fineTune', (t) =>
   t.field({
     type: FineTuneJobRef,
@@ -122,7 +136,7 @@ builder.queryField('fineTune', (t) =>
     args: {
       id: t.arg.id({ required: true, description: 'The job id (`job_id`), e.g. `ft-202410291653-1c7f`.' }),
     },
-    errors: { types: [NotFoundError, ...UPSTREAM_FIELD_ERRORS], union: { name: 'FineTuneResult' } },
+    errors: FINE_TUNE_RESULT,
     resolve: (_root, { id }, context) => {
       assertSafeJobId(id);
       return requireLoaders(context).job.load(id);

@@ -1,0 +1,83 @@
+/* eslint-disable */
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** The state of a fine-tuning job. The upstream set is open: unknown values map to `UNKNOWN`. */
+export type FineTuneStatus =
+  /** Canceled before it finished. Terminal. */
+  | 'CANCELED'
+  /** A cancel was requested and is being carried out. */
+  | 'CANCELING'
+  /** Finished without a model. Terminal. */
+  | 'FAILED'
+  /** Created, waiting to start. */
+  | 'PENDING'
+  /** Waiting in the queue for resources. */
+  | 'QUEUING'
+  /** Training. */
+  | 'RUNNING'
+  /** Finished; `finetunedOutput` names the resulting model. Terminal. */
+  | 'SUCCEEDED'
+  /** Paused by the platform. */
+  | 'SUSPENDED'
+  /** A status this gateway does not know; `rawStatus` has the upstream value. */
+  | 'UNKNOWN';
+
+/** Which page of the list to fetch. Page numbers start at 1. */
+export type PageInput = {
+  /** The page number, 1 or more. @default 1 */
+  number?: number | null | undefined;
+  /** Jobs per page, 1 to 100. @default 10 */
+  size?: number | null | undefined;
+};
+
+export type JobSummaryFragment = { id: string, model: string, status: FineTuneStatus, isTerminal: boolean, createdAt: string | null };
+
+export type JobListQueryVariables = Exact<{
+  page?: PageInput | null | undefined;
+  model?: string | null | undefined;
+}>;
+
+
+export type JobListQuery = { fineTunes:
+    | { __typename: 'AuthenticationError', message: string, code: string, requestId: string | null }
+    | { __typename: 'InvalidParameterError', message: string, code: string, requestId: string | null }
+    | { __typename: 'JobConnection', totalCount: number, pageNumber: number, totalPages: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, model: string, status: FineTuneStatus, isTerminal: boolean, createdAt: string | null }> }
+    | { __typename: 'ThrottlingError', message: string, code: string, requestId: string | null }
+    | { __typename: 'UpstreamError', message: string, code: string, requestId: string | null }
+   };
+
+export type JobDetailsQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type JobDetailsQuery = { fineTune:
+    | { __typename: 'AuthenticationError', message: string, code: string, requestId: string | null }
+    | { __typename: 'FineTuneJob', finetunedOutput: string | null, endedAt: string | null, durationSeconds: number | null, id: string, model: string, status: FineTuneStatus, isTerminal: boolean, createdAt: string | null, hyperParameters: { nEpochs: number | null, batchSize: number | null, learningRate: number | null } | null }
+    | { __typename: 'InvalidParameterError', message: string, code: string, requestId: string | null }
+    | { __typename: 'NotFoundError', message: string, requestId: string | null, code: string }
+    | { __typename: 'ThrottlingError', message: string, code: string, requestId: string | null }
+    | { __typename: 'UpstreamError', message: string, code: string, requestId: string | null }
+   };
+
+export type JobStatusSubscriptionVariables = Exact<{
+  id: string;
+}>;
+
+
+export type JobStatusSubscription = { fineTuneStatus:
+    | { __typename: 'AuthenticationError', message: string, code: string, requestId: string | null }
+    | { __typename: 'FineTuneJob', id: string, status: FineTuneStatus, isTerminal: boolean, finetunedOutput: string | null }
+    | { __typename: 'InvalidParameterError', message: string, code: string, requestId: string | null }
+    | { __typename: 'NotFoundError', message: string, code: string, requestId: string | null }
+    | { __typename: 'ThrottlingError', message: string, code: string, requestId: string | null }
+    | { __typename: 'UpstreamError', message: string, code: string, requestId: string | null }
+   };
+
+export const JobSummaryFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"JobSummary"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"FineTuneJob"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"model"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"isTerminal"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}}]} as unknown as DocumentNode<JobSummaryFragment, unknown>;
+export const JobListDocument = {"__meta__":{"hash":"sha256:53e3f047104656e4f3be516f36a488cb7901331a09545132ba2f17fadd04c5eb"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"JobList"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"page"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"PageInput"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"model"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"fineTunes"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"page"},"value":{"kind":"Variable","name":{"kind":"Name","value":"page"}}},{"kind":"Argument","name":{"kind":"Name","value":"model"},"value":{"kind":"Variable","name":{"kind":"Name","value":"model"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"JobConnection"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"pageNumber"}},{"kind":"Field","name":{"kind":"Name","value":"totalPages"}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}},{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"JobSummary"}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Error"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"requestId"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"JobSummary"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"FineTuneJob"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"model"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"isTerminal"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}}]} as unknown as DocumentNode<JobListQuery, JobListQueryVariables>;
+export const JobDetailsDocument = {"__meta__":{"hash":"sha256:79250c347c01f760544e36771b3972283c15e63f64896d0e373e2921ebbcef5f"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"JobDetails"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"fineTune"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"FineTuneJob"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"JobSummary"}},{"kind":"Field","name":{"kind":"Name","value":"finetunedOutput"}},{"kind":"Field","name":{"kind":"Name","value":"endedAt"}},{"kind":"Field","name":{"kind":"Name","value":"durationSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"hyperParameters"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nEpochs"}},{"kind":"Field","name":{"kind":"Name","value":"batchSize"}},{"kind":"Field","name":{"kind":"Name","value":"learningRate"}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"NotFoundError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"requestId"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Error"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"requestId"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"JobSummary"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"FineTuneJob"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"model"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"isTerminal"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}}]} as unknown as DocumentNode<JobDetailsQuery, JobDetailsQueryVariables>;
+export const JobStatusDocument = {"__meta__":{"hash":"sha256:2f947af6bd3977bb677462e47d429c7faab4d834be5c95ecb684192f24c467e6"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"subscription","name":{"kind":"Name","value":"JobStatus"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"fineTuneStatus"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"FineTuneJob"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"isTerminal"}},{"kind":"Field","name":{"kind":"Name","value":"finetunedOutput"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Error"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"requestId"}}]}}]}}]}}]} as unknown as DocumentNode<JobStatusSubscription, JobStatusSubscriptionVariables>;
