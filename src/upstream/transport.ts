@@ -7,6 +7,8 @@ export type Endpoint = 'getJob' | 'listJobs';
 
 export interface UpstreamRequest {
   endpoint: Endpoint;
+  /** Only GETs are retried (`retry.ts`): they are idempotent. @default "GET" */
+  method?: 'GET' | 'POST' | 'DELETE';
   /** Path and query, already validated and encoded (see `job-path.ts`). */
   path: string;
   credential: UpstreamCredential;
@@ -59,7 +61,7 @@ export function createTransport(options: TransportOptions): Transport {
     if (request.credential.workspace !== null) headers['x-dashscope-workspace'] = request.credential.workspace;
     try {
       const response = await pool.request({
-        method: 'GET',
+        method: request.method ?? 'GET',
         path: request.path,
         headers,
         signal: request.signal,
@@ -87,13 +89,21 @@ export function createTransport(options: TransportOptions): Transport {
   return { send, close: () => pool.close() };
 }
 
+/** The error for a call its signal ended: the operation's deadline (`Timeout`) or the caller leaving (`Aborted`). */
+export function abortedError(signal: AbortSignal, cause?: unknown): UpstreamError {
+  const reason = signal.reason as { name?: unknown } | undefined;
+  if (reason?.name === 'TimeoutError') {
+    return new UpstreamError('The upstream did not answer in time.', 'Timeout', null, null, { cause: cause ?? signal.reason });
+  }
+  return new UpstreamError('The upstream call was aborted.', 'Aborted', null, null, { cause: cause ?? signal.reason });
+}
+
 function toNetworkError(error: unknown, signal: AbortSignal | undefined): UpstreamError {
   if (error instanceof UpstreamError) return error;
+  if (signal?.aborted) return abortedError(signal, error);
   const code = (error as { code?: unknown }).code;
   const name = (error as { name?: unknown }).name;
-  const reason = signal?.aborted ? (signal.reason as { name?: unknown } | undefined) : undefined;
   if (
-    reason?.name === 'TimeoutError' ||
     name === 'TimeoutError' ||
     code === 'UND_ERR_CONNECT_TIMEOUT' ||
     code === 'UND_ERR_HEADERS_TIMEOUT' ||
@@ -101,7 +111,7 @@ function toNetworkError(error: unknown, signal: AbortSignal | undefined): Upstre
   ) {
     return new UpstreamError('The upstream did not answer in time.', 'Timeout', null, null, { cause: error });
   }
-  if (signal?.aborted || code === 'UND_ERR_ABORTED' || name === 'AbortError') {
+  if (code === 'UND_ERR_ABORTED' || name === 'AbortError') {
     return new UpstreamError('The upstream call was aborted.', 'Aborted', null, null, { cause: error });
   }
   if (code === 'ECONNREFUSED') {
