@@ -1,0 +1,194 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { JobByIdDocument } from './generated/graphql.js';
+import { captureLogs } from './support/logs.js';
+import { type Stack, startStack } from './support/stack.js';
+
+const ID = 'ft-202410291653-1c7f';
+
+describe('bounded concurrency towards the upstream, with a bounded queue that fails fast', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({
+      env: { DASHSCOPE_MAX_CONCURRENCY: '2', DASHSCOPE_MAX_QUEUE: '2', DASHSCOPE_TIMEOUT_MS: '3000', DASHSCOPE_RETRY_MAX: '0' },
+      simulator: { latencyMs: 300 },
+    });
+  });
+  afterAll(() => stack.close());
+  beforeEach(() => stack.sim.resetCalls());
+
+  it('8 callers at once: 2 in flight, 2 queued and served, 4 refused at once with Overloaded', async () => {
+    const started = Date.now();
+    const timed = async (index: number) => {
+      const result = await stack.query(JobByIdDocument, { id: `ft-load-${index}` });
+      return { result, ms: Date.now() - started };
+    };
+    const answers = await Promise.all(Array.from({ length: 8 }, (_, index) => timed(index)));
+    const byType = (type: string) => answers.filter((answer) => answer.result.data?.fineTune?.__typename === type);
+
+    // The four that got a slot or a queue place reached the upstream (which does not know these ids).
+    const served = byType('NotFoundError');
+    expect(served).toHaveLength(4);
+    const refused = byType('UpstreamError');
+    expect(refused).toHaveLength(4);
+    for (const { result } of refused) {
+      expect(result.data?.fineTune).toMatchObject({ code: 'Overloaded', httpStatus: null, requestId: null });
+    }
+    // Refused without waiting for a slot: before even the first served caller got its answer.
+    expect(Math.max(...refused.map((answer) => answer.ms))).toBeLessThan(Math.min(...served.map((answer) => answer.ms)));
+    expect(stack.sim.calls).toHaveLength(4);
+    expect(stack.sim.peakInFlight()).toBe(2);
+  });
+
+  it('a queued call whose client leaves gives up its place and never reaches the upstream', async () => {
+    const inFlight = [stack.query(JobByIdDocument, { id: 'ft-slot-1' }), stack.query(JobByIdDocument, { id: 'ft-slot-2' })];
+    await waitFor(() => stack.sim.inFlight() === 2);
+    const controller = new AbortController();
+    const queued = fetch(`${stack.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ fineTune(id: "ft-queued-then-gone") { __typename } }' }),
+      signal: controller.signal,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(stack.gateway.health().upstream).toMatchObject({ active: 2, queued: 1 });
+    controller.abort();
+    await expect(queued).rejects.toThrow();
+    await waitFor(() => stack.gateway.health().upstream.queued === 0);
+    await Promise.all(inFlight);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(stack.sim.calls.map((call) => call.jobId)).not.toContain('ft-queued-then-gone');
+    expect(stack.gateway.health().upstream).toMatchObject({ active: 0, queued: 0 });
+  });
+});
+
+describe('circuit breaker: stops hammering a failing upstream, recovers by itself', () => {
+  let stack: Stack;
+  const logs = captureLogs();
+  const COOLDOWN_MS = 300;
+  beforeAll(async () => {
+    stack = await startStack({
+      env: {
+        DASHSCOPE_BREAKER_THRESHOLD: '3',
+        DASHSCOPE_BREAKER_COOLDOWN_MS: String(COOLDOWN_MS),
+        DASHSCOPE_RETRY_MAX: '0',
+        DASHSCOPE_TIMEOUT_MS: '1000',
+        LOG_LEVEL: 'info',
+      },
+      logs: logs.stream,
+    });
+  });
+  afterAll(() => stack.close());
+  beforeEach(async () => {
+    stack.sim.clearFaults();
+    // Start each test from a closed circuit.
+    await new Promise((resolve) => setTimeout(resolve, COOLDOWN_MS + 20));
+    await stack.query(JobByIdDocument, { id: ID });
+    expect(stack.gateway.health().upstream.circuit).toBe('closed');
+  });
+
+  const fail = () => stack.sim.inject({ endpoint: 'getJob', action: { kind: 'status', status: 500, code: 'InternalError' } });
+  const ready = async () => {
+    const response = await fetch(`${stack.url}/ready`);
+    return { status: response.status, body: (await response.json()) as { upstream: { circuit: string } } };
+  };
+
+  it('opens after 3 consecutive failures, then fails fast with CircuitOpen and no upstream call', async () => {
+    fail();
+    const before = stack.sim.calls.length;
+    for (let i = 0; i < 3; i += 1) {
+      const result = await stack.query(JobByIdDocument, { id: ID });
+      expect(result.data?.fineTune).toMatchObject({ __typename: 'UpstreamError', code: 'InternalError', httpStatus: 500 });
+    }
+    expect(stack.sim.count('getJob', before)).toBe(3);
+
+    for (let i = 0; i < 5; i += 1) {
+      const result = await stack.query(JobByIdDocument, { id: ID });
+      expect(result.data?.fineTune).toMatchObject({ __typename: 'UpstreamError', code: 'CircuitOpen', httpStatus: null });
+    }
+    expect(stack.sim.count('getJob', before)).toBe(3);
+    // Still ready: the outage is the upstream's, and the gateway keeps answering typed errors.
+    expect(await ready()).toMatchObject({ status: 200, body: { upstream: { circuit: 'open' } } });
+    expect(logs.entries().some((entry) => entry.msg === 'upstream circuit open' && entry.level === 40)).toBe(true);
+  });
+
+  it('half-open after the cooldown: one probe goes through; its success closes the circuit', async () => {
+    fail();
+    for (let i = 0; i < 3; i += 1) await stack.query(JobByIdDocument, { id: ID });
+    expect(stack.gateway.health().upstream.circuit).toBe('open');
+    stack.sim.clearFaults();
+    await new Promise((resolve) => setTimeout(resolve, COOLDOWN_MS + 20));
+    expect(stack.gateway.health().upstream.circuit).toBe('half-open');
+
+    // A slow probe; a second caller arriving meanwhile is refused at once rather than piling on.
+    stack.sim.inject({ endpoint: 'getJob', times: 1, action: { kind: 'delay', ms: 200 } });
+    const before = stack.sim.calls.length;
+    const probe = stack.query(JobByIdDocument, { id: ID });
+    await waitFor(() => stack.sim.calls.length > before);
+    const meanwhile = await stack.query(JobByIdDocument, { id: ID });
+    expect(meanwhile.data?.fineTune).toMatchObject({ __typename: 'UpstreamError', code: 'CircuitOpen' });
+    expect((await probe).data?.fineTune).toMatchObject({ __typename: 'FineTuneJob', id: ID });
+    expect(stack.sim.count('getJob', before)).toBe(1);
+
+    expect(stack.gateway.health().upstream.circuit).toBe('closed');
+    const after = await stack.query(JobByIdDocument, { id: ID });
+    expect(after.data?.fineTune).toMatchObject({ __typename: 'FineTuneJob' });
+    expect(logs.entries().some((entry) => entry.msg === 'upstream circuit closed')).toBe(true);
+  });
+
+  it('a failed probe opens the circuit for another cooldown', async () => {
+    fail();
+    for (let i = 0; i < 3; i += 1) await stack.query(JobByIdDocument, { id: ID });
+    await new Promise((resolve) => setTimeout(resolve, COOLDOWN_MS + 20));
+    const before = stack.sim.calls.length;
+    const probe = await stack.query(JobByIdDocument, { id: ID });
+    expect(probe.data?.fineTune).toMatchObject({ __typename: 'UpstreamError', code: 'InternalError' });
+    const next = await stack.query(JobByIdDocument, { id: ID });
+    expect(next.data?.fineTune).toMatchObject({ __typename: 'UpstreamError', code: 'CircuitOpen' });
+    expect(stack.sim.count('getJob', before)).toBe(1);
+  });
+
+  it('4xx answers are not failures: 404s and 401s never open the circuit', async () => {
+    stack.sim.inject({ endpoint: 'getJob', action: { kind: 'status', status: 401, code: 'InvalidApiKey' } });
+    for (let i = 0; i < 5; i += 1) await stack.query(JobByIdDocument, { id: ID });
+    stack.sim.clearFaults();
+    for (let i = 0; i < 5; i += 1) await stack.query(JobByIdDocument, { id: `ft-missing-${i}` });
+    expect(stack.gateway.health().upstream.circuit).toBe('closed');
+  });
+});
+
+describe('retries and the breaker together', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({
+      env: {
+        DASHSCOPE_BREAKER_THRESHOLD: '2',
+        DASHSCOPE_RETRY_MAX: '3',
+        DASHSCOPE_RETRY_BASE_DELAY_MS: '10',
+        DASHSCOPE_RETRY_MAX_DELAY_MS: '20',
+        DASHSCOPE_TIMEOUT_MS: '1000',
+      },
+    });
+  });
+  afterAll(() => stack.close());
+
+  it('a retry that meets an open circuit stops and answers the last real failure (status and requestId)', async () => {
+    stack.sim.inject({ endpoint: 'getJob', action: { kind: 'status', status: 503, code: 'ServiceUnavailable' } });
+    const result = await stack.query(JobByIdDocument, { id: ID });
+    expect(result.data?.fineTune).toMatchObject({
+      __typename: 'UpstreamError',
+      code: 'ServiceUnavailable',
+      httpStatus: 503,
+      requestId: stack.sim.calls.at(-1)!.requestId,
+    });
+    // Two attempts opened the circuit; the third retry was refused locally.
+    expect(stack.sim.count('getJob')).toBe(2);
+  });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
