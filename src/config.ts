@@ -75,7 +75,7 @@ export interface OperationLimits {
   maxTokens: number;
   /** Directives in one operation. @default 20 */
   maxDirectives: number;
-  /** graphql-armor's structural cost (introspection excluded). @default 50000 */
+  /** graphql-armor's structural cost (objects 2, scalars 1, ×1.5 per level; introspection excluded). @default 5000 */
   maxCost: number;
   /** Upstream-hitting fields (`fineTune`, `fineTunes`) in one operation. @default 50 */
   maxUpstreamFields: number;
@@ -167,7 +167,7 @@ export function loadConfig(env: Env): Config {
       maxDepth: int('GRAPHQL_MAX_DEPTH', 10, 2, 100),
       maxTokens: int('GRAPHQL_MAX_TOKENS', 5_000, 100, 1_000_000),
       maxDirectives: int('GRAPHQL_MAX_DIRECTIVES', 20, 0, 10_000),
-      maxCost: int('GRAPHQL_MAX_COST', 50_000, 100, 100_000_000),
+      maxCost: int('GRAPHQL_MAX_COST', 5_000, 100, 100_000_000),
       maxUpstreamFields: int('GRAPHQL_MAX_UPSTREAM_FIELDS', 50, 1, 10_000),
     },
     corsOrigins: corsOrigins(env.CORS_ORIGINS, problems),
