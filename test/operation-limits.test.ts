@@ -48,6 +48,12 @@ describe('operation limits (graphql-armor + upstream-field cost)', () => {
     );
   });
 
+  it('a structural cost bomb (40 full pages of jobs) is refused by the cost limit', async () => {
+    const job = 'id jobName status rawStatus model baseModel createTime endTime createdAt endedAt durationSeconds isTerminal hyperParameters { nEpochs raw }';
+    const page = (i: number) => `p${i}: fineTunes(page: { number: ${i + 1} }) { ... on JobConnection { nodes { ${job} } edges { node { ${job} } } } }`;
+    await refused(`{ ${Array.from({ length: 40 }, (_, i) => page(i)).join(' ')} }`, /Query Cost limit of 5000 exceeded/);
+  });
+
   it('a depth bomb is refused', async () => {
     const deep = '{ __type(name: "Query") { fields { type { fields { type { fields { type { fields { type { fields { name } } } } } } } } } } }';
     await refused(deep, /depth limit of 10 exceeded, found 11/i);
