@@ -79,7 +79,7 @@ export function createTransport(options: TransportOptions): Transport {
       return {
         status: response.statusCode,
         headers: response.headers,
-        body: Buffer.concat(chunks, size).toString('utf8'),
+        body: withoutSecret(Buffer.concat(chunks, size).toString('utf8'), request.credential.apiKey),
       };
     } catch (error) {
       throw toNetworkError(error, request.signal);
@@ -87,6 +87,16 @@ export function createTransport(options: TransportOptions): Transport {
   };
 
   return { send, close: () => pool.close() };
+}
+
+/**
+ * An upstream, or a proxy in front of it, may echo the credential back ("invalid key sk-…"): it
+ * goes no further than here, whatever later code does with the body.
+ */
+function withoutSecret(body: string, secret: string): string {
+  // Too short to be a real key, and replacing it would mangle ordinary text.
+  if (secret.length < 8) return body;
+  return body.includes(secret) ? body.replaceAll(secret, '[redacted]') : body;
 }
 
 /** The error for a call its signal ended: the operation's deadline (`Timeout`) or the caller leaving (`Aborted`). */
