@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 
-  // Requests never depend on a stray promise, so a rejection nobody handled is logged, not fatal.
+  // A rejection nobody handled is a bug off any request's path: log it and keep serving.
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
   // A thrown exception nobody caught may have left state half-changed: drain and exit non-zero.
   process.on('uncaughtException', (error) => {
