@@ -64,7 +64,7 @@ describe('bounded concurrency towards the upstream, with a bounded queue that fa
 describe('circuit breaker: stops hammering a failing upstream, recovers by itself', () => {
   let stack: Stack;
   const logs = captureLogs();
-  const COOLDOWN_MS = 300;
+  const COOLDOWN_MS = 1_000;
   beforeAll(async () => {
     stack = await startStack({
       env: {
@@ -80,11 +80,12 @@ describe('circuit breaker: stops hammering a failing upstream, recovers by itsel
   afterAll(() => stack.close());
   beforeEach(async () => {
     stack.sim.clearFaults();
-    // Start each test from a closed circuit.
-    await new Promise((resolve) => setTimeout(resolve, COOLDOWN_MS + 20));
+    // Start each test from a closed circuit: wait out an open one, then let a probe succeed.
+    await waitFor(() => stack.gateway.health().upstream.circuit !== 'open', COOLDOWN_MS + 1_000);
     await stack.query(JobByIdDocument, { id: ID });
     expect(stack.gateway.health().upstream.circuit).toBe('closed');
   });
+  const cooldown = () => waitFor(() => stack.gateway.health().upstream.circuit === 'half-open', COOLDOWN_MS + 1_000);
 
   const fail = () => stack.sim.inject({ endpoint: 'getJob', action: { kind: 'status', status: 500, code: 'InternalError' } });
   const ready = async () => {
@@ -116,11 +117,10 @@ describe('circuit breaker: stops hammering a failing upstream, recovers by itsel
     for (let i = 0; i < 3; i += 1) await stack.query(JobByIdDocument, { id: ID });
     expect(stack.gateway.health().upstream.circuit).toBe('open');
     stack.sim.clearFaults();
-    await new Promise((resolve) => setTimeout(resolve, COOLDOWN_MS + 20));
-    expect(stack.gateway.health().upstream.circuit).toBe('half-open');
+    await cooldown();
 
     // A slow probe; a second caller arriving meanwhile is refused at once rather than piling on.
-    stack.sim.inject({ endpoint: 'getJob', times: 1, action: { kind: 'delay', ms: 200 } });
+    stack.sim.inject({ endpoint: 'getJob', times: 1, action: { kind: 'delay', ms: 600 } });
     const before = stack.sim.calls.length;
     const probe = stack.query(JobByIdDocument, { id: ID });
     await waitFor(() => stack.sim.calls.length > before);
@@ -138,7 +138,7 @@ describe('circuit breaker: stops hammering a failing upstream, recovers by itsel
   it('a failed probe opens the circuit for another cooldown', async () => {
     fail();
     for (let i = 0; i < 3; i += 1) await stack.query(JobByIdDocument, { id: ID });
-    await new Promise((resolve) => setTimeout(resolve, COOLDOWN_MS + 20));
+    await cooldown();
     const before = stack.sim.calls.length;
     const probe = await stack.query(JobByIdDocument, { id: ID });
     expect(probe.data?.fineTune).toMatchObject({ __typename: 'UpstreamError', code: 'InternalError' });
