@@ -16,9 +16,9 @@ export function createMaskError(logger: Logger): MaskError {
     const masked = yogaMaskError(error, message, isDev) as GraphQLError;
     if (masked === error) return masked;
     const errorId = randomUUID();
-    const original = (error as { originalError?: unknown }).originalError ?? error;
-    const path = (error as { path?: unknown }).path;
-    logger.error({ errorId, err: original, path }, 'unexpected error (masked for the client)');
+    // Yoga logs the original error (cause, path, stack) at `error` level right after masking it;
+    // the id rides on that error, so the log has one line per failure and it carries the id.
+    if (!tag(error, errorId)) logger.error({ errorId, err: error }, 'unexpected error (masked for the client)');
     return createGraphQLError(masked.message, {
       nodes: masked.nodes,
       source: masked.source,
@@ -27,4 +27,10 @@ export function createMaskError(logger: Logger): MaskError {
       extensions: { ...masked.extensions, errorId },
     });
   };
+}
+
+function tag(error: unknown, errorId: string): boolean {
+  if (typeof error !== 'object' || error === null || !Object.isExtensible(error)) return false;
+  Object.defineProperty(error, 'errorId', { value: errorId, enumerable: true, configurable: true });
+  return true;
 }
