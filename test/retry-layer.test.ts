@@ -65,9 +65,13 @@ describe('retry layer', () => {
     const events: RetryEvent[] = [];
     sim.inject({ action: { kind: 'status', status: 503, retryAfter: '2' } });
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 100);
     const started = Date.now();
-    const reply = await layer(events)({ endpoint: 'getJob', path, credential, signal: controller.signal });
+    // The caller leaves during the 2 s wait after the first 503.
+    const onRetry = (event: RetryEvent) => {
+      events.push(event);
+      setTimeout(() => controller.abort(), 50);
+    };
+    const reply = await layer(events, { onRetry })({ endpoint: 'getJob', path, credential, signal: controller.signal });
     expect(reply.status).toBe(503);
     expect(Date.now() - started).toBeLessThan(1_000);
     expect(events.map((event) => event.delayMs)).toEqual([2_000]);

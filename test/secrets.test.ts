@@ -18,7 +18,7 @@ describe('the server key never appears in a response body, a response header or 
       env: {
         DASHSCOPE_API_KEY: SERVER_KEY,
         LOG_LEVEL: 'debug',
-        DASHSCOPE_TIMEOUT_MS: '300',
+        DASHSCOPE_TIMEOUT_MS: '1000',
         DASHSCOPE_RETRY_BASE_DELAY_MS: '5',
         DASHSCOPE_RETRY_MAX_DELAY_MS: '10',
         DASHSCOPE_BREAKER_THRESHOLD: '1000',

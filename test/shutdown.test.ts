@@ -75,7 +75,8 @@ describe('the gateway process: survives faults, drains on SIGTERM', () => {
     gateway = await startGatewayProcess({
       DASHSCOPE_BASE_URL: sim.origin,
       DASHSCOPE_API_KEY: DEMO_API_KEY,
-      DASHSCOPE_TIMEOUT_MS: '400',
+      // Room for the 300 ms latency below on a busy machine; the hang fault costs this much once.
+      DASHSCOPE_TIMEOUT_MS: '1500',
       DASHSCOPE_RETRY_BASE_DELAY_MS: '5',
       DASHSCOPE_RETRY_MAX_DELAY_MS: '10',
       // Every fault in a row would open the circuit; this test wants each to reach the upstream.
