@@ -25,6 +25,20 @@ export interface Config {
   persistedOperationsManifest: string | undefined;
   /** Refuse every document that is not in the manifest. @default false */
   persistedOperationsOnly: boolean;
+  /** Time to open a TCP/TLS connection to the upstream. @default 5000 */
+  connectTimeoutMs: number;
+  /** Retries of failed idempotent GETs (see `upstream/retry.ts`). */
+  retry: RetryConfig;
+  /** Bounded concurrency towards the upstream origin (see `upstream/concurrency-limit.ts`). */
+  upstreamConcurrency: ConcurrencyConfig;
+  /** The circuit breaker in front of the upstream origin (see `upstream/circuit-breaker.ts`). */
+  breaker: BreakerConfig;
+  /** Limits applied to every GraphQL request before execution (see `plugins/`). */
+  limits: OperationLimits;
+  /** Origins allowed by CORS; `["*"]` allows any; empty: no CORS headers (same origin only). @default [] */
+  corsOrigins: string[];
+  /** How long a shutdown waits for in-flight requests before closing their connections. @default 10000 */
+  shutdownTimeoutMs: number;
   /** True when no key and no base URL were given: `main.ts` starts the embedded simulator. */
   useSimulator: boolean;
   /** @default "production" unless NODE_ENV says otherwise */
@@ -45,6 +59,46 @@ export interface Config {
    * a supergraph where they collide with another subgraph's; see README "Supergraph". @default ""
    */
   typePrefix: string;
+}
+
+export interface RetryConfig {
+  /** Retries after the first attempt; 0 disables retrying. @default 2 */
+  max: number;
+  /** First backoff step; doubled per retry, with jitter. @default 200 */
+  baseDelayMs: number;
+  /** Longest backoff step (a `Retry-After` may ask for longer, up to the deadline). @default 2000 */
+  maxDelayMs: number;
+}
+
+export interface ConcurrencyConfig {
+  /** Upstream calls in flight at once (also the connection pool size). @default 16 */
+  max: number;
+  /** Calls waiting for a slot; beyond it a call fails at once with `Overloaded`. @default 64 */
+  queue: number;
+}
+
+export interface BreakerConfig {
+  /** Consecutive failed upstream attempts (5xx, timeout, refused/reset) that open the circuit. @default 5 */
+  threshold: number;
+  /** How long the circuit stays open before one probe call is let through. @default 5000 */
+  cooldownMs: number;
+}
+
+export interface OperationLimits {
+  /** Request body bytes (the JSON of query and variables). @default 1000000 */
+  maxBodyBytes: number;
+  /** Aliases in one operation. @default 100 */
+  maxAliases: number;
+  /** Field nesting depth (introspection excluded). @default 10 */
+  maxDepth: number;
+  /** Lexical tokens in one document. @default 5000 */
+  maxTokens: number;
+  /** Directives in one operation. @default 20 */
+  maxDirectives: number;
+  /** graphql-armor's structural cost (objects 2, scalars 1, ×1.5 per level; introspection excluded). @default 5000 */
+  maxCost: number;
+  /** Upstream-hitting fields (`fineTune`, `fineTunes`) in one operation. @default 50 */
+  maxUpstreamFields: number;
 }
 
 export const DEFAULT_UPSTREAM_ORIGIN = 'https://dashscope-intl.aliyuncs.com';
@@ -130,6 +184,31 @@ export function loadConfig(env: Env): Config {
     pollIntervalMs: int('DASHSCOPE_POLL_INTERVAL_MS', 5_000, 10, 3_600_000),
     persistedOperationsManifest,
     persistedOperationsOnly,
+    connectTimeoutMs: int('DASHSCOPE_CONNECT_TIMEOUT_MS', 5_000, 1, 600_000),
+    retry: {
+      max: int('DASHSCOPE_RETRY_MAX', 2, 0, 10),
+      baseDelayMs: int('DASHSCOPE_RETRY_BASE_DELAY_MS', 200, 0, 60_000),
+      maxDelayMs: int('DASHSCOPE_RETRY_MAX_DELAY_MS', 2_000, 0, 600_000),
+    },
+    upstreamConcurrency: {
+      max: int('DASHSCOPE_MAX_CONCURRENCY', 16, 1, 1024),
+      queue: int('DASHSCOPE_MAX_QUEUE', 64, 0, 100_000),
+    },
+    breaker: {
+      threshold: int('DASHSCOPE_BREAKER_THRESHOLD', 5, 1, 1000),
+      cooldownMs: int('DASHSCOPE_BREAKER_COOLDOWN_MS', 5_000, 1, 3_600_000),
+    },
+    limits: {
+      maxBodyBytes: int('GRAPHQL_MAX_BODY_BYTES', 1_000_000, 1_000, 100_000_000),
+      maxAliases: int('GRAPHQL_MAX_ALIASES', 100, 1, 10_000),
+      maxDepth: int('GRAPHQL_MAX_DEPTH', 10, 2, 100),
+      maxTokens: int('GRAPHQL_MAX_TOKENS', 5_000, 100, 1_000_000),
+      maxDirectives: int('GRAPHQL_MAX_DIRECTIVES', 20, 0, 10_000),
+      maxCost: int('GRAPHQL_MAX_COST', 5_000, 100, 100_000_000),
+      maxUpstreamFields: int('GRAPHQL_MAX_UPSTREAM_FIELDS', 50, 1, 10_000),
+    },
+    corsOrigins: corsOrigins(env.CORS_ORIGINS, problems),
+    shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     useSimulator,
     environment,
     logLevel: env.LOG_LEVEL?.trim() || 'info',
@@ -142,6 +221,25 @@ export function loadConfig(env: Env): Config {
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** `CORS_ORIGINS`: a comma-separated list of origins (`https://app.example.com`), or `*`. */
+function corsOrigins(raw: string | undefined, problems: string[]): string[] {
+  const origins = (raw ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '');
+  if (origins.includes('*')) return ['*'];
+  for (const origin of origins) {
+    let valid = false;
+    try {
+      valid = new URL(origin).origin === origin;
+    } catch {
+      valid = false;
+    }
+    if (!valid) problems.push(`CORS_ORIGINS must list origins like https://app.example.com (no path, no trailing slash), or be *, got ${JSON.stringify(origin)}`);
+  }
+  return origins;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

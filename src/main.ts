@@ -37,19 +37,47 @@ async function main(): Promise<void> {
   logger.info({ upstream: config.upstreamOrigin, forwardAuth: config.forwardAuth }, `GraphQL gateway ready at http://${host}:${port}/graphql`);
 
   let stopping = false;
-  const stop = (signal: string): void => {
+  /**
+   * Graceful shutdown: stop accepting connections and report not-ready, let the requests in flight
+   * finish (each is bounded by the upstream deadline anyway), close keep-alive connections as they
+   * fall idle, cut whatever is left after SHUTDOWN_TIMEOUT_MS, then close the upstream pool.
+   */
+  const stop = (signal: string, exitCode = 0): void => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
+    const started = Date.now();
+    logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down: finishing requests in flight');
+    gateway.drain();
     // Live subscriptions hold their connections open: end their streams first, or close() would wait.
     gateway.jobStatus.close();
     server.close(() => {
-      void Promise.all([gateway.close(), simulator?.close()]).then(() => process.exit(0));
+      clearInterval(idleSweep);
+      clearTimeout(deadline);
+      void Promise.all([gateway.close(), simulator?.close()])
+        .catch((error: unknown) => logger.error({ err: error }, 'error while closing the upstream pool'))
+        .then(() => {
+          logger.info({ ms: Date.now() - started }, 'shut down');
+          process.exit(exitCode);
+        });
     });
+    // A keep-alive connection becomes idle once its last response is sent: close it then.
     server.closeIdleConnections();
+    const idleSweep = setInterval(() => server.closeIdleConnections(), 50);
+    const deadline = setTimeout(() => {
+      logger.warn('shutdown timeout: closing the connections still busy');
+      server.closeAllConnections();
+    }, config.shutdownTimeoutMs);
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+
+  // A rejection nobody handled is a bug off any request's path: log it and keep serving.
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
+  // A thrown exception nobody caught may have left state half-changed: drain and exit non-zero.
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception');
+    stop('uncaughtException', 1);
+  });
 }
 
 void main();

@@ -1,15 +1,18 @@
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { type CORSOptions, createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
 import type { Config } from './config.js';
 import { type Context, createContext, createCredentialResolver } from './context.js';
 import { GRAPHIQL_OPTIONS, createGraphiQLRenderer } from './graphiql.js';
 import { type JobStatusHub, createJobStatusHub } from './live/job-status-hub.js';
 import type { Logger } from './logger.js';
 import { DOCUMENT_ID_PARAM, loadPersistedOperations, usePersistedOperationsManifest } from './persisted-operations.js';
+import { createMaskError } from './plugins/mask-error.js';
 import { useCompiledExecution } from './plugins/use-compiled-execution.js';
+import { useOperationLimits } from './plugins/use-operation-limits.js';
 import { usePrivateCacheControl } from './plugins/use-private-cache-control.js';
 import { createSchema } from './schema/index.js';
 import type { CachingClient } from './upstream/finished-job-cache.js';
-import { createUpstream } from './upstream/index.js';
+import { createUpstream, type UpstreamHealth } from './upstream/index.js';
 import type { Transport } from './upstream/transport.js';
 
 export interface GatewayDeps {
@@ -23,9 +26,22 @@ export interface Gateway {
   client: CachingClient;
   /** The pollers behind the `fineTuneStatus` subscription. */
   jobStatus: JobStatusHub;
+  /** What `/ready` reports. */
+  health(): GatewayHealth;
+  /** Marks the gateway as shutting down: `/ready` answers 503 from now on. */
+  drain(): void;
   /** Stops the job pollers, then closes the upstream pool. The HTTP server is the caller's (see `main.ts`). */
   close(): Promise<void>;
 }
+
+export interface GatewayHealth {
+  ready: boolean;
+  draining: boolean;
+  upstream: UpstreamHealth;
+}
+
+/** Headers that make a browser preflight a request, proving it is not a cross-site form post. */
+export const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'apollo-require-preflight', 'x-apollo-operation-name'];
 
 const GRAPHQL_ENDPOINT = '/graphql';
 
@@ -44,6 +60,11 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     logger: deps.logger,
   });
   const contextDeps = { config, client, jobStatus, resolveCredential: createCredentialResolver(config) };
+  let draining = false;
+
+  // Ready while serving, also while the upstream circuit is open: the outage is shared by every
+  // replica, so taking them all out of a load balancer would turn typed errors into refused connections.
+  const health = (): GatewayHealth => ({ ready: !draining, draining, upstream: upstream.health() });
 
   const yoga = createYoga<Record<string, never>, Context>({
     // Built once per process and prefix, never per request.
@@ -53,15 +74,26 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     healthCheckEndpoint: '/health',
     landingPage: false,
     logging: deps.logger,
-    maskedErrors: { isDev: config.environment === 'development' },
+    maskedErrors: { isDev: config.environment === 'development', maskError: createMaskError(deps.logger) },
+    maxRequestBodySize: config.limits.maxBodyBytes,
+    cors: corsOptions(config.corsOrigins),
     extraParamNames: persistedOperations ? [DOCUMENT_ID_PARAM] : [],
     plugins: [
-      // Early: it turns a document id into the query text the other plugins see.
+      useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
+      // Before the limits: it turns a document id into the query text the other plugins see.
       ...(persistedOperations
         ? [usePersistedOperationsManifest({ operations: persistedOperations, only: config.persistedOperationsOnly })]
         : []),
+      useOperationLimits(config.limits),
       useCompiledExecution(),
       usePrivateCacheControl(GRAPHQL_ENDPOINT),
+      useReadinessCheck({
+        endpoint: '/ready',
+        check: ({ fetchAPI }) => {
+          const state = health();
+          return fetchAPI.Response.json(state, { status: state.ready ? 200 : 503 });
+        },
+      }),
     ],
     // GraphiQL cannot work where only trusted documents run (not even its introspection query).
     graphiql: config.persistedOperationsOnly ? false : GRAPHIQL_OPTIONS,
@@ -73,6 +105,10 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     yoga,
     client,
     jobStatus,
+    health,
+    drain: () => {
+      draining = true;
+    },
     close: () => {
       closing ??= (async () => {
         jobStatus.close();
@@ -80,5 +116,18 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       })();
       return closing;
     },
+  };
+}
+
+/** No origins: no CORS headers at all, so only same-origin pages can read answers. */
+function corsOptions(origins: string[]): CORSOptions {
+  if (origins.length === 0) return false;
+  return {
+    origin: origins.includes('*') ? '*' : origins,
+    // Credentials (cookies, Authorization in forwarding mode) only for an explicit list of origins.
+    credentials: !origins.includes('*'),
+    methods: ['GET', 'POST'],
+    allowedHeaders: ['content-type', 'authorization', ...CSRF_HEADERS],
+    maxAge: 600,
   };
 }

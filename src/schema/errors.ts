@@ -70,7 +70,7 @@ builder.objectType(ThrottlingError, {
 builder.objectType(UpstreamError, {
   name: 'UpstreamError',
   description:
-    'The upstream failed: HTTP 5xx, a timeout, a refused or reset connection, or a malformed reply.',
+    'The upstream failed: HTTP 5xx, a timeout (`Timeout`), a refused or reset connection (`ConnectionRefused`, `ConnectionReset`), or a malformed reply (`BadUpstreamResponse`). Also when the gateway protected the upstream instead of calling it: too many calls waiting (`Overloaded`), or the upstream failing repeatedly (`CircuitOpen`).',
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof UpstreamError,
   fields: (t) => ({

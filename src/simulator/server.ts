@@ -69,6 +69,9 @@ export interface Simulator {
   /** Calls to one endpoint (or all), optionally since an index into `calls`. */
   count(endpoint?: SimEndpoint, since?: number): number;
   resetCalls(): void;
+  /** Requests being handled right now, and the most at once since the start (or `resetCalls`). */
+  inFlight(): number;
+  peakInFlight(): number;
   inject(fault: Fault): void;
   clearFaults(): void;
   setLatency(ms: number): void;
@@ -90,6 +93,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const calls: SimCall[] = [];
   const sockets = new Set<Socket>();
   const hung = new Set<ServerResponse>();
+  let inFlight = 0;
+  let peakInFlight = 0;
 
   const server: Server = createServer((req, res) => {
     void handle(req, res);
@@ -120,6 +125,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       at: Date.now(),
     };
     calls.push(call);
+    inFlight += 1;
+    peakInFlight = Math.max(peakInFlight, inFlight);
+    res.once('close', () => {
+      inFlight -= 1;
+    });
 
     const fault = takeFault(endpoint, jobId);
     if (latencyMs > 0) await sleep(latencyMs);
@@ -249,7 +259,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     count: (endpoint, since = 0) => calls.slice(since).filter((call) => endpoint === undefined || call.endpoint === endpoint).length,
     resetCalls: () => {
       calls.length = 0;
+      peakInFlight = inFlight;
     },
+    inFlight: () => inFlight,
+    peakInFlight: () => peakInFlight,
     inject: (fault) => {
       faults.push({ ...fault });
     },

@@ -1,5 +1,5 @@
 import type { UpstreamReply } from './decode.js';
-import type { Send } from './transport.js';
+import { type Send, abortedError } from './transport.js';
 
 interface Flight {
   reply: Promise<UpstreamReply>;
@@ -42,12 +42,12 @@ function wait(flight: Flight, signal: AbortSignal | undefined): Promise<Upstream
   if (signal === undefined) return flight.reply.finally(() => (flight.waiters -= 1));
   if (signal.aborted) {
     leave(flight);
-    return Promise.reject(signal.reason);
+    return Promise.reject(abortedError(signal));
   }
   return new Promise<UpstreamReply>((resolve, reject) => {
     const onAbort = (): void => {
       leave(flight);
-      reject(signal.reason);
+      reject(abortedError(signal));
     };
     signal.addEventListener('abort', onAbort, { once: true });
     flight.reply.then(

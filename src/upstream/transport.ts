@@ -7,6 +7,8 @@ export type Endpoint = 'getJob' | 'listJobs';
 
 export interface UpstreamRequest {
   endpoint: Endpoint;
+  /** Only GETs are retried (`retry.ts`): they are idempotent. @default "GET" */
+  method?: 'GET' | 'POST' | 'DELETE';
   /** Path and query, already validated and encoded (see `job-path.ts`). */
   path: string;
   credential: UpstreamCredential;
@@ -59,7 +61,7 @@ export function createTransport(options: TransportOptions): Transport {
     if (request.credential.workspace !== null) headers['x-dashscope-workspace'] = request.credential.workspace;
     try {
       const response = await pool.request({
-        method: 'GET',
+        method: request.method ?? 'GET',
         path: request.path,
         headers,
         signal: request.signal,
@@ -77,7 +79,7 @@ export function createTransport(options: TransportOptions): Transport {
       return {
         status: response.statusCode,
         headers: response.headers,
-        body: Buffer.concat(chunks, size).toString('utf8'),
+        body: withoutSecret(Buffer.concat(chunks, size).toString('utf8'), request.credential.apiKey),
       };
     } catch (error) {
       throw toNetworkError(error, request.signal);
@@ -87,13 +89,31 @@ export function createTransport(options: TransportOptions): Transport {
   return { send, close: () => pool.close() };
 }
 
+/**
+ * An upstream, or a proxy in front of it, may echo the credential back ("invalid key sk-…"): it
+ * goes no further than here, whatever later code does with the body.
+ */
+function withoutSecret(body: string, secret: string): string {
+  // Too short to be a real key, and replacing it would mangle ordinary text.
+  if (secret.length < 8) return body;
+  return body.includes(secret) ? body.replaceAll(secret, '[redacted]') : body;
+}
+
+/** The error for a call its signal ended: the operation's deadline (`Timeout`) or the caller leaving (`Aborted`). */
+export function abortedError(signal: AbortSignal, cause?: unknown): UpstreamError {
+  const reason = signal.reason as { name?: unknown } | undefined;
+  if (reason?.name === 'TimeoutError') {
+    return new UpstreamError('The upstream did not answer in time.', 'Timeout', null, null, { cause: cause ?? signal.reason });
+  }
+  return new UpstreamError('The upstream call was aborted.', 'Aborted', null, null, { cause: cause ?? signal.reason });
+}
+
 function toNetworkError(error: unknown, signal: AbortSignal | undefined): UpstreamError {
   if (error instanceof UpstreamError) return error;
+  if (signal?.aborted) return abortedError(signal, error);
   const code = (error as { code?: unknown }).code;
   const name = (error as { name?: unknown }).name;
-  const reason = signal?.aborted ? (signal.reason as { name?: unknown } | undefined) : undefined;
   if (
-    reason?.name === 'TimeoutError' ||
     name === 'TimeoutError' ||
     code === 'UND_ERR_CONNECT_TIMEOUT' ||
     code === 'UND_ERR_HEADERS_TIMEOUT' ||
@@ -101,7 +121,7 @@ function toNetworkError(error: unknown, signal: AbortSignal | undefined): Upstre
   ) {
     return new UpstreamError('The upstream did not answer in time.', 'Timeout', null, null, { cause: error });
   }
-  if (signal?.aborted || code === 'UND_ERR_ABORTED' || name === 'AbortError') {
+  if (code === 'UND_ERR_ABORTED' || name === 'AbortError') {
     return new UpstreamError('The upstream call was aborted.', 'Aborted', null, null, { cause: error });
   }
   if (code === 'ECONNREFUSED') {

@@ -3,10 +3,12 @@ import type { AddressInfo } from 'node:net';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 import { type Config, loadConfig } from '../../src/config.js';
+import type { DestinationStream } from 'pino';
 import { createLogger } from '../../src/logger.js';
 import { type Gateway, createGateway } from '../../src/server.js';
 import { DEMO_API_KEY } from '../../src/simulator/fixtures.js';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/simulator/server.js';
+import { type Transport, createTransport } from '../../src/upstream/transport.js';
 
 export interface Stack {
   sim: Simulator;
@@ -30,9 +32,19 @@ export interface GraphQLResponse<T> {
   errors?: { message: string; extensions?: Record<string, unknown>; path?: (string | number)[] }[];
 }
 
+/**
+ * Env for tests about upstream calls themselves (faults, retries, breaker, tenants): the demo jobs
+ * are mostly finished, so the finished-job cache would otherwise answer them from memory.
+ */
+export const NO_CACHE = { DASHSCOPE_CACHE_TTL_MS: '0' } as const;
+
 export interface StackOptions {
   env?: Record<string, string | undefined>;
   simulator?: SimulatorOptions;
+  /** Where the gateway's pino lines go (set LOG_LEVEL in `env` too). @default stdout */
+  logs?: DestinationStream;
+  /** Wraps the real undici transport (for failures no upstream reply can cause). */
+  wrapTransport?: (transport: Transport) => Transport;
 }
 
 /** The simulator as a real HTTP upstream and the gateway on a real socket, both on 127.0.0.1. */
@@ -46,7 +58,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     DASHSCOPE_API_KEY: DEMO_API_KEY,
     ...options.env,
   });
-  const gateway = createGateway(config, { logger: createLogger(config) });
+  const logger = createLogger(config, options.logs);
+  const transport = options.wrapTransport
+    ? options.wrapTransport(
+        createTransport({ origin: config.upstreamOrigin, connectTimeoutMs: config.connectTimeoutMs, headersTimeoutMs: config.timeoutMs, bodyTimeoutMs: config.timeoutMs }),
+      )
+    : undefined;
+  const gateway = createGateway(config, transport ? { logger, transport } : { logger });
   const server: Server = createServer(gateway.yoga);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

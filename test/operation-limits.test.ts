@@ -1,0 +1,247 @@
+import { getIntrospectionQuery } from 'graphql';
+import { ReadableStream } from 'node:stream/web';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type Stack, startStack } from './support/stack.js';
+
+/** Hostile or broken requests are refused before execution: no upstream call, a clear error, 4xx. */
+
+const GRAPHQL_RESPONSE = 'application/graphql-response+json';
+
+describe('operation limits (graphql-armor + upstream-field cost)', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack.close());
+  beforeEach(() => stack.sim.resetCalls());
+
+  const refused = async (query: string, message: RegExp) => {
+    const before = stack.sim.calls.length;
+    const { status, body } = await stack.raw({ query });
+    expect(status).toBe(400);
+    expect(body.data).toBeUndefined();
+    expect(body.errors?.[0]?.message).toMatch(message);
+    expect(stack.sim.calls.length).toBe(before);
+    // And the gateway still serves.
+    const ok = await stack.raw({ query: '{ fineTunes(page: { size: 1 }) { __typename } }' });
+    expect(ok.body.data).toEqual({ fineTunes: { __typename: 'JobConnection' } });
+  };
+
+  it('a 500-alias fineTune bomb is refused with no upstream call', async () => {
+    const bomb = `{ ${Array.from({ length: 500 }, (_, i) => `a${i}: fineTune(id: "ft-${i}") { __typename }`).join(' ')} }`;
+    await refused(bomb, /limit of \d+ exceeded/);
+  });
+
+  it('an alias bomb small enough to pass the token limit is refused by the alias limit', async () => {
+    const aliases = Array.from({ length: 150 }, (_, i) => `a${i}: totalCount`).join(' ');
+    await refused(`{ fineTunes { ... on JobConnection { ${aliases} } } }`, /Aliases limit of 100 exceeded, found 150/);
+  });
+
+  it('51 upstream-hitting fields are refused by the upstream cost limit, also when hidden in fragments', async () => {
+    const fields = (from: number, to: number) =>
+      Array.from({ length: to - from }, (_, i) => `j${from + i}: fineTune(id: "ft-${from + i}") { __typename }`).join(' ');
+    await refused(`{ ${fields(0, 51)} }`, /51 upstream-backed fields .* at most 50/);
+    await refused(
+      `query { ...A ... on Query { ${fields(30, 51)} } } fragment A on Query { ${fields(0, 30)} }`,
+      /51 upstream-backed fields/,
+    );
+  });
+
+  it('a structural cost bomb (40 full pages of jobs) is refused by the cost limit', async () => {
+    const job = 'id jobName status rawStatus model baseModel createTime endTime createdAt endedAt durationSeconds isTerminal hyperParameters { nEpochs raw }';
+    const page = (i: number) => `p${i}: fineTunes(page: { number: ${i + 1} }) { ... on JobConnection { nodes { ${job} } edges { node { ${job} } } } }`;
+    await refused(`{ ${Array.from({ length: 40 }, (_, i) => page(i)).join(' ')} }`, /Query Cost limit of 5000 exceeded/);
+  });
+
+  it('a depth bomb is refused', async () => {
+    const deep = '{ __type(name: "Query") { fields { type { fields { type { fields { type { fields { type { fields { name } } } } } } } } } } }';
+    await refused(deep, /depth limit of 10 exceeded, found 11/i);
+  });
+
+  it('a token bomb is refused while parsing', async () => {
+    await refused(`{ ${'__typename '.repeat(6_000)}}`, /Token limit of 5000 exceeded/);
+  });
+
+  it('a directive bomb is refused', async () => {
+    await refused(`{ __typename ${'@include(if: true) '.repeat(25)}}`, /Directives limit of 20 exceeded/);
+  });
+
+  it('an oversized body is refused with 413 before it is parsed, also when sent chunked', async () => {
+    const big = JSON.stringify({ query: '{ __typename }', variables: { pad: 'x'.repeat(1_100_000) } });
+    const sized = await fetch(`${stack.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
+    expect(sized.status).toBe(413);
+
+    // Sent on a connection of its own: the server answers 413 without reading the rest and drops it.
+    const agent = new Agent();
+    const bytes = new TextEncoder().encode(big);
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let offset = 0; offset < bytes.length; offset += 64 * 1024) controller.enqueue(bytes.subarray(offset, offset + 64 * 1024));
+        controller.close();
+      },
+    });
+    const chunked = await undiciFetch(`${stack.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: stream,
+      duplex: 'half',
+      dispatcher: agent,
+    });
+    expect(chunked.status).toBe(413);
+    await agent.close();
+    expect(stack.sim.calls).toHaveLength(0);
+  });
+
+  it('ordinary operations stay allowed: 50 aliases with 21 upstream-hitting fields, full job selections', async () => {
+    const ids = stack.sim.jobs().slice(10, 30).map((job) => job.job_id);
+    expect(ids).toHaveLength(20);
+    const jobs = ids
+      .map(
+        (id, i) => `job${i}: fineTune(id: "${id}") {
+          __typename
+          ... on FineTuneJob { id jobName status rawStatus model baseModel createdAt endedAt durationSeconds isTerminal
+            trainingFileIds hyperParameters { nEpochs batchSize learningRate raw } }
+          ... on Error { message code requestId }
+        }`,
+      )
+      .join('\n');
+    const countAliases = Array.from({ length: 29 }, (_, i) => `c${i}: totalCount`).join(' ');
+    const query = `query Dashboard {
+      recent: fineTunes(page: { size: 5 }) {
+        ... on JobConnection { ${countAliases} edges { cursor node { id status hyperParameters { raw } } } pageInfo { hasNextPage } }
+        ... on Error { message code }
+      }
+      ${jobs}
+    }`;
+    const { status, body } = await stack.raw({ query });
+    expect(body.errors).toBeUndefined();
+    expect(status).toBe(200);
+    for (let i = 0; i < 20; i += 1) expect(body.data[`job${i}`]).toMatchObject({ __typename: 'FineTuneJob', id: ids[i] });
+    expect(stack.sim.count('getJob')).toBe(20);
+    expect(stack.sim.count('listJobs')).toBe(1);
+  });
+
+  it("GraphiQL's full introspection query is allowed", async () => {
+    const query = getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true });
+    const { status, body } = await stack.raw({ query });
+    expect(status).toBe(200);
+    expect(body.data.__schema.queryType.name).toBe('Query');
+  });
+});
+
+describe('HTTP protections', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack.close());
+  beforeEach(() => stack.sim.resetCalls());
+
+  const post = (body: string, headers: Record<string, string>) => fetch(`${stack.url}/graphql`, { method: 'POST', headers, body });
+  const get = (query: string, headers: Record<string, string> = {}) =>
+    fetch(`${stack.url}/graphql?query=${encodeURIComponent(query)}`, { headers: { accept: GRAPHQL_RESPONSE, ...headers } });
+
+  it('syntax and validation errors answer 400 without touching the upstream, and suggest no field names', async () => {
+    const syntax = await stack.raw({ query: '{ fineTunes(page: { size: 5 } { __typename } }' });
+    expect(syntax.status).toBe(400);
+    expect(syntax.body.errors?.[0]?.message).toMatch(/Syntax Error/);
+
+    const unknownField = await stack.raw({ query: '{ fineTune(id: "x") { __typename } fineTunez }' });
+    expect(unknownField.status).toBe(400);
+    expect(unknownField.body.errors?.[0]?.message).toMatch(/Cannot query field "fineTunez"/);
+    expect(unknownField.body.errors?.[0]?.message).not.toMatch(/Did you mean/);
+
+    const badVariable = await stack.raw({ query: 'query ($id: ID!) { fineTune(id: $id) { __typename } }', variables: { id: { no: 1 } } });
+    expect(badVariable.status).toBe(400);
+    expect(stack.sim.calls).toHaveLength(0);
+  });
+
+  it('mutations over GET are refused (405); there are no mutations over POST either (400)', async () => {
+    const overGet = await get('mutation { __typename }', { 'x-graphql-yoga-csrf': '1' });
+    expect(overGet.status).toBe(405);
+    const overPost = await stack.raw({ query: 'mutation { __typename }' });
+    expect(overPost.body).toMatchObject({ data: null, errors: [{ message: 'Schema is not configured to execute mutation operation.' }] });
+    expect(stack.sim.calls).toHaveLength(0);
+  });
+
+  it('CSRF prevention: a "simple" cross-site request (GET, form, text/plain) needs a preflight header', async () => {
+    const query = '{ fineTunes(page: { size: 1 }) { __typename } }';
+    expect((await get(query)).status).toBe(403);
+    expect((await post(`query=${encodeURIComponent(query)}`, { 'content-type': 'application/x-www-form-urlencoded' })).status).toBe(403);
+    expect((await post(JSON.stringify({ query }), { 'content-type': 'text/plain' })).status).toBe(403);
+    expect(stack.sim.calls).toHaveLength(0);
+
+    // What real clients send keeps working: JSON POSTs, and GETs with a preflight header.
+    const json = await post(JSON.stringify({ query }), { 'content-type': 'application/json' });
+    expect(json.status).toBe(200);
+    const withHeader = await get(query, { 'x-graphql-yoga-csrf': '1' });
+    expect(withHeader.status).toBe(200);
+    expect(await withHeader.json()).toEqual({ data: { fineTunes: { __typename: 'JobConnection' } } });
+    const apollo = await get(query, { 'apollo-require-preflight': 'true' });
+    expect(apollo.status).toBe(200);
+    // GraphiQL itself loads in a browser.
+    const graphiql = await fetch(`${stack.url}/graphql`, { headers: { accept: 'text/html' } });
+    expect(graphiql.status).toBe(200);
+    expect(await graphiql.text()).toContain('graphiql');
+  });
+
+  it('CORS is off by default: no Access-Control-Allow-Origin for a foreign page', async () => {
+    const preflight = await fetch(`${stack.url}/graphql`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+    });
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    const answer = await post(JSON.stringify({ query: '{ __typename }' }), { 'content-type': 'application/json', origin: 'https://evil.example' });
+    expect(answer.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('/health answers 200; /ready answers 200 with the upstream state, and 503 once draining', async () => {
+    const { stack: own, close } = await ownStack();
+    try {
+      expect((await fetch(`${own.url}/health`)).status).toBe(200);
+      const ready = await fetch(`${own.url}/ready`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toEqual({ ready: true, draining: false, upstream: { circuit: 'closed', active: 0, queued: 0 } });
+      own.gateway.drain();
+      const draining = await fetch(`${own.url}/ready`);
+      expect(draining.status).toBe(503);
+      expect(await draining.json()).toMatchObject({ ready: false, draining: true });
+      // Liveness is unaffected.
+      expect((await fetch(`${own.url}/health`)).status).toBe(200);
+    } finally {
+      await close();
+    }
+  });
+});
+
+describe('CORS_ORIGINS', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ env: { CORS_ORIGINS: 'https://app.example.com, https://admin.example.com' } });
+  });
+  afterAll(() => stack.close());
+
+  const preflight = (origin: string) =>
+    fetch(`${stack.url}/graphql`, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization' },
+    });
+
+  it('allows the listed origins, with credentials', async () => {
+    const response = await preflight('https://app.example.com');
+    expect(response.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    expect(response.headers.get('access-control-allow-credentials')).toBe('true');
+    expect(response.headers.get('access-control-allow-headers')).toMatch(/authorization/);
+  });
+
+  it('does not allow any other origin', async () => {
+    const response = await preflight('https://evil.example');
+    expect(response.headers.get('access-control-allow-origin')).not.toBe('https://evil.example');
+  });
+});
+
+async function ownStack(): Promise<{ stack: Stack; close: () => Promise<void> }> {
+  const stack = await startStack();
+  return { stack, close: () => stack.close() };
+}
