@@ -1,6 +1,8 @@
 import type { Config } from './config.js';
 import { AuthenticationError } from './errors.js';
 import { type JobLoader, createJobLoader } from './loaders/job-loader.js';
+import type { GatewayMetrics } from './telemetry/metrics.js';
+import { RequestRecorder } from './telemetry/request-recorder.js';
 import type { FineTunesClient } from './upstream/client.js';
 import type { UpstreamCredential } from './upstream/credential.js';
 
@@ -14,6 +16,8 @@ export interface Context {
   signal: AbortSignal;
   /** Per-request loaders: never cached across callers. Lazily created, null without a credential. */
   loaders: Loaders | null;
+  /** This request's accounting (upstream calls, error types): pass it to every upstream call. */
+  recorder: RequestRecorder;
 }
 
 export interface Loaders {
@@ -23,6 +27,7 @@ export interface Loaders {
 export interface ContextDeps {
   config: Config;
   client: FineTunesClient;
+  metrics?: GatewayMetrics | undefined;
 }
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
@@ -45,15 +50,26 @@ export function resolveCredential(config: Config, authorization: string | null):
   return { apiKey: config.apiKey, workspace: config.workspace ?? null };
 }
 
-export function createContext(deps: ContextDeps, request: Request): Context {
-  const { config, client } = deps;
+/** `recorder` comes from the request telemetry plugin; without one the request gets its own. */
+export function createContext(deps: ContextDeps, request: Request, recorder = new RequestRecorder()): Context {
+  const { config, client, metrics } = deps;
   const credential = resolveCredential(config, request.headers.get('authorization'));
   const signal = AbortSignal.any([request.signal, AbortSignal.timeout(config.timeoutMs)]);
+  const batchSize = metrics?.dataloader.batchSize;
   const loaders =
     credential instanceof AuthenticationError
       ? null
-      : { job: createJobLoader({ client, credential, utcOffset: config.utcOffset, signal }) };
-  return { config, client, credential, signal, loaders };
+      : {
+          job: createJobLoader({
+            client,
+            credential,
+            utcOffset: config.utcOffset,
+            signal,
+            recorder,
+            onBatch: batchSize ? (size) => batchSize.observe({ loader: 'job' }, size) : undefined,
+          }),
+        };
+  return { config, client, credential, signal, loaders, recorder };
 }
 
 /** The caller's credential, or the AuthenticationError the field should answer with. */

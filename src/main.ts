@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { createGateway } from './server.js';
 import { DEMO_API_KEY } from './simulator/fixtures.js';
+import { createTracerProvider } from './telemetry/tracing.js';
 import { type Simulator, startSimulator } from './simulator/server.js';
 
 async function main(): Promise<void> {
@@ -29,12 +30,21 @@ async function main(): Promise<void> {
     );
   }
 
-  const gateway = createGateway(config, { logger });
+  const tracerProvider = config.tracing ? createTracerProvider(config.tracing) : undefined;
+  const gateway = createGateway(config, { logger, tracerProvider });
   const server = createServer(gateway.yoga);
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  logger.info({ upstream: config.upstreamOrigin, forwardAuth: config.forwardAuth }, `GraphQL gateway ready at http://${host}:${port}/graphql`);
+  logger.info(
+    {
+      upstream: config.upstreamOrigin,
+      forwardAuth: config.forwardAuth,
+      metrics: config.metricsEnabled ? '/metrics' : false,
+      tracing: config.tracing ? config.tracing.endpoint : false,
+    },
+    `GraphQL gateway ready at http://${host}:${port}/graphql`,
+  );
 
   let stopping = false;
   const stop = (signal: string): void => {
@@ -42,7 +52,8 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     server.close(() => {
-      void Promise.all([gateway.close(), simulator?.close()]).then(() => process.exit(0));
+      // Flush the spans still queued for the collector before exiting.
+      void Promise.allSettled([gateway.close(), simulator?.close(), tracerProvider?.shutdown()]).then(() => process.exit(0));
     });
     server.closeIdleConnections();
   };

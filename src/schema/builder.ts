@@ -1,6 +1,8 @@
 import SchemaBuilder from '@pothos/core';
 import ErrorsPlugin from '@pothos/plugin-errors';
+import TracingPlugin from '@pothos/plugin-tracing';
 import type { Context } from '../context.js';
+import { answersErrorUnion, reportErrorResults } from './error-results.js';
 
 export interface SchemaTypes {
   Context: Context;
@@ -14,11 +16,16 @@ export interface SchemaTypes {
 
 /** Plugins and generics only: the types live in one file per type family next to this one. */
 export const builder = new SchemaBuilder<SchemaTypes>({
-  plugins: [ErrorsPlugin],
+  // Tracing first: it wraps outermost, so it sees what the errors plugin made of a thrown error.
+  plugins: [TracingPlugin, ErrorsPlugin],
   defaultFieldNullability: false,
   errors: {
     // Only our domain error classes: an unexpected Error stays an (masked) execution error.
     defaultTypes: [],
     directResult: true,
+  },
+  tracing: {
+    default: (field) => answersErrorUnion(field),
+    wrap: (resolver) => reportErrorResults(resolver),
   },
 });

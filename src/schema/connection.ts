@@ -115,7 +115,7 @@ async function loadPage(query: ListQuery, context: Context): Promise<JobPage> {
   const credential = requireCredential(context);
   let page;
   try {
-    page = await context.client.listJobs(query, credential, context.signal);
+    page = await context.client.listJobs(query, credential, context.signal, context.recorder);
   } catch (error) {
     // A 404 on the list endpoint is not "your job is missing": the list union has no NotFoundError.
     if (error instanceof NotFoundError) {

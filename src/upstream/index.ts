@@ -1,6 +1,10 @@
+import type { Tracer } from '@opentelemetry/api';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { GatewayMetrics } from '../telemetry/metrics.js';
 import { type FineTunesClient, createFineTunesClient } from './client.js';
+import { instrumentUpstream } from './instrument.js';
+import { traceUpstream } from './trace.js';
 import { type Send, type Transport, createTransport } from './transport.js';
 
 /**
@@ -16,6 +20,9 @@ export interface Upstream {
 
 export interface UpstreamDeps {
   logger: Logger;
+  metrics: GatewayMetrics;
+  /** Present only when tracing is configured. */
+  tracer?: Tracer | undefined;
   /** Replaces the undici transport. */
   transport?: Transport;
 }
@@ -29,7 +36,12 @@ export function createUpstream(config: Config, deps: UpstreamDeps): Upstream {
       headersTimeoutMs: config.timeoutMs,
       bodyTimeoutMs: config.timeoutMs,
     });
-  const layers: SendLayer[] = [];
+  const layers: SendLayer[] = [
+    // Observability first, closest to the network: each real call (every retry attempt) is one
+    // span and one observation.
+    ...(deps.tracer ? [traceUpstream(deps.tracer, config.upstreamOrigin)] : []),
+    instrumentUpstream(deps.metrics.upstream),
+  ];
   const send = layers.reduce<Send>((inner, layer) => layer(inner), transport.send);
   return {
     client: createFineTunesClient(send),

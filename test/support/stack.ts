@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import type { TracerProvider } from '@opentelemetry/api';
+import type { DestinationStream } from 'pino';
 import { print } from 'graphql';
 import { type Config, loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
@@ -20,6 +22,8 @@ export interface Stack {
     variables?: TVariables,
     headers?: Record<string, string>,
   ): Promise<GraphQLResponse<TResult>>;
+  /** GETs /metrics and returns the Prometheus text. */
+  scrape(): Promise<string>;
   /** POSTs raw GraphQL text; returns the HTTP status and body. */
   raw(body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: GraphQLResponse<any> }>;
   close(): Promise<void>;
@@ -33,6 +37,10 @@ export interface GraphQLResponse<T> {
 export interface StackOptions {
   env?: Record<string, string | undefined>;
   simulator?: SimulatorOptions;
+  /** Receives the gateway's log lines (with `env.LOG_LEVEL` set; the default is silent). */
+  logDestination?: DestinationStream;
+  /** Turns tracing on, with spans going to this provider. */
+  tracerProvider?: TracerProvider;
 }
 
 /** The simulator as a real HTTP upstream and the gateway on a real socket, both on 127.0.0.1. */
@@ -46,7 +54,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     DASHSCOPE_API_KEY: DEMO_API_KEY,
     ...options.env,
   });
-  const gateway = createGateway(config, { logger: createLogger(config) });
+  const gateway = createGateway(config, {
+    logger: createLogger(config, options.logDestination),
+    tracerProvider: options.tracerProvider,
+  });
   const server: Server = createServer(gateway.yoga);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -66,6 +77,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     config,
     url,
     raw,
+    async scrape() {
+      const response = await fetch(`${url}/metrics`);
+      if (response.status !== 200) throw new Error(`/metrics answered ${response.status}`);
+      return response.text();
+    },
     async query(document, variables, headers) {
       const { body } = await raw({ query: print(document), variables }, headers);
       return body;
