@@ -1,8 +1,7 @@
 import { UpstreamError } from '../errors.js';
 import type { GatewayMetrics } from '../telemetry/metrics.js';
-import { replyRequestId } from './decode.js';
+import { type UpstreamReply, replyRequestId } from './decode.js';
 import type { SendLayer } from './index.js';
-import type { UpstreamReply } from './decode.js';
 
 /**
  * Counts and times every real upstream call and reports it to the request's recorder. It must
