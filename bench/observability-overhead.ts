@@ -8,7 +8,7 @@
  *       git archive <ref> src | (mkdir -p .bench-baseline && tar -x -C .bench-baseline)
  *       BASELINE_SRC=.bench-baseline/src npm run bench:observability
  *
- * Usage: npm run bench:observability [-- <requests per workload>]
+ * Usage: npm run bench:observability [-- <requests per row> [<rounds>]]
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -54,7 +54,7 @@ variants.push({
 // Variants run interleaved, ROUNDS times, and each row reports the median round: on a shared
 // machine wall-clock numbers drift, so CPU time per request (this process: client, gateway and
 // simulator alike, the same for every variant) is the figure to compare.
-const ROUNDS = 3;
+const ROUNDS = Number(process.argv[3] ?? 3);
 const servers = [];
 for (const variant of variants) {
   const gateway = await variant.make();

@@ -1,10 +1,14 @@
 import { spawnSync } from 'node:child_process';
+import { createSchema, createYoga } from 'graphql-yoga';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
+import { createMetrics } from '../src/telemetry/metrics.js';
+import { createRequestTelemetry } from '../src/telemetry/request-telemetry.js';
 import { DEMO_API_KEY } from '../src/simulator/fixtures.js';
 import { JobByIdDocument, JobsWithDetailsDocument } from './generated/graphql.js';
 import { createLogCapture } from './support/log-capture.js';
+import { sampleValue } from './support/prometheus.js';
 import { type Stack, startStack } from './support/stack.js';
 
 describe('one structured log line per GraphQL request', () => {
@@ -95,6 +99,53 @@ describe('one structured log line per GraphQL request', () => {
     } finally {
       stack.sim.setLatency(0);
     }
+  });
+});
+
+describe('a bug (an unexpected error) in a resolver', () => {
+  it('is masked for the client and logged at error level with its stack, on the request line', async () => {
+    // The gateway's own resolvers cannot be made to throw from outside, so the request telemetry
+    // plugin runs here in a real Yoga over a schema whose resolver does.
+    const logs = createLogCapture();
+    const metrics = createMetrics({ processMetrics: false });
+    const telemetry = createRequestTelemetry({ logger: createLogger({ logLevel: 'info' }, logs), metrics, graphqlEndpoint: '/graphql' });
+    const yoga = createYoga({
+      schema: createSchema({
+        typeDefs: 'type Query { fine: String, boom: String }',
+        resolvers: {
+          Query: {
+            fine: () => 'ok',
+            boom: () => {
+              throw new TypeError('kaboom: cannot read x of undefined');
+            },
+          },
+        },
+      }),
+      maskedErrors: { isDev: false },
+      logging: false,
+      plugins: [telemetry.plugin],
+    });
+    const response = await yoga.fetch('http://127.0.0.1/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'query Buggy { fine boom }' }),
+    });
+    const body = (await response.json()) as { data: unknown; errors: { message: string }[] };
+    expect(body.data).toEqual({ fine: 'ok', boom: null });
+    expect(body.errors.map((error) => error.message)).toEqual(['Unexpected error.']);
+    expect(JSON.stringify(body)).not.toContain('kaboom');
+
+    const lines = logs.requestLines();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: 50,
+      operationName: 'Buggy',
+      errorTypes: ['INTERNAL_SERVER_ERROR'],
+      unexpectedErrors: [{ path: 'boom', type: 'TypeError', message: 'kaboom: cannot read x of undefined' }],
+    });
+    expect((lines[0]!.unexpectedErrors as { stack: string }[])[0]!.stack).toContain('logging.test.ts');
+    const text = await metrics.registry.metrics();
+    expect(sampleValue(text, 'gateway_graphql_errors_total', { kind: 'graphql', type: 'INTERNAL_SERVER_ERROR' })).toBe(1);
   });
 });
 

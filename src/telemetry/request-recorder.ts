@@ -1,6 +1,14 @@
 import type { Context as TraceContext } from '@opentelemetry/api';
 import type { UpstreamCallRecord, UpstreamCallRecorder } from '../upstream/transport.js';
 
+export interface UnexpectedError {
+  /** The field it broke, e.g. `fineTune.createdAt`. */
+  path: string | null;
+  type: string;
+  message: string;
+  stack: string | undefined;
+}
+
 /**
  * Everything one GraphQL HTTP request did, gathered while it runs and read once when it ends (the
  * request's log line, its span, the error metrics). Created by `useRequestTelemetry` when the
@@ -18,6 +26,8 @@ export class RequestRecorder implements UpstreamCallRecorder {
   readonly errorResults: string[] = [];
   /** `extensions.code` of each `errors[]` entry (`GRAPHQL_VALIDATION_FAILED`, `INTERNAL_SERVER_ERROR`…). */
   readonly graphqlErrors: string[] = [];
+  /** Bugs: what the client only sees masked as "Unexpected error.", with their stack for the log. */
+  readonly unexpectedErrors: UnexpectedError[] = [];
 
   recordUpstreamCall(call: UpstreamCallRecord): void {
     this.upstreamCalls.push(call);
@@ -29,6 +39,10 @@ export class RequestRecorder implements UpstreamCallRecorder {
 
   recordGraphQLError(code: string): void {
     this.graphqlErrors.push(code);
+  }
+
+  recordUnexpectedError(error: UnexpectedError): void {
+    this.unexpectedErrors.push(error);
   }
 
   /** Distinct error types, union results first, in the order they happened. */

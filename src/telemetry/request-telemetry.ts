@@ -1,7 +1,7 @@
 import { ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, type TextMapGetter, type Tracer, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE } from '@opentelemetry/semantic-conventions';
-import { type DocumentNode, getOperationAST } from 'graphql';
+import { type DocumentNode, GraphQLError, getOperationAST } from 'graphql';
 import { type Plugin, isAsyncIterable } from 'graphql-yoga';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from './metrics.js';
@@ -80,6 +80,27 @@ export function createRequestTelemetry(options: RequestTelemetryOptions): Reques
         recorder.operationType = operation?.operation ?? null;
       };
     },
+    onExecute({ args }) {
+      const recorder = recorders.get(args.contextValue.request);
+      if (!recorder) return undefined;
+      return {
+        // Runs before Yoga masks the result (its masking plugin comes after ours), so the
+        // original error of a bug is still there for the log line.
+        onExecuteDone({ result }) {
+          if (isAsyncIterable(result)) return;
+          for (const error of result.errors ?? []) {
+            const original = error.originalError;
+            if (!original || original instanceof GraphQLError) continue;
+            recorder.recordUnexpectedError({
+              path: error.path?.join('.') ?? null,
+              type: original.name,
+              message: original.message,
+              stack: original.stack,
+            });
+          }
+        },
+      };
+    },
     onResultProcess({ request, result }) {
       const recorder = recorders.get(request);
       if (!recorder || isAsyncIterable(result)) return;
@@ -100,7 +121,7 @@ export function createRequestTelemetry(options: RequestTelemetryOptions): Reques
 
       const span = spans.get(recorder);
       const errorTypes = recorder.errorTypes();
-      const unexpected = recorder.graphqlErrors.includes(UNEXPECTED) || response.status >= 500;
+      const unexpected = recorder.unexpectedErrors.length > 0 || recorder.graphqlErrors.includes(UNEXPECTED) || response.status >= 500;
       const line = {
         operationName: recorder.operationName,
         operationType: recorder.operationType,
@@ -111,6 +132,7 @@ export function createRequestTelemetry(options: RequestTelemetryOptions): Reques
         upstreamRequestIds: recorder.upstreamRequestIds(),
         errorTypes,
         ...(span ? { traceId: span.spanContext().traceId } : {}),
+        ...(recorder.unexpectedErrors.length > 0 ? { unexpectedErrors: recorder.unexpectedErrors } : {}),
       };
       if (unexpected) logger.error(line, 'graphql request');
       else logger.info(line, 'graphql request');
