@@ -44,7 +44,11 @@ export interface Config {
   /** @default "production" unless NODE_ENV says otherwise */
   environment: 'development' | 'production' | 'test';
   /** pino level. @default "info" */
-  logLevel: string;
+  logLevel: LogLevel;
+  /** Serve Prometheus metrics at `/metrics`. @default true */
+  metricsEnabled: boolean;
+  /** OpenTelemetry tracing; null (off) unless configured. */
+  tracing: TracingConfig | null;
   /** Finished-job cache (see `upstream/finished-job-cache.ts`). */
   cache: {
     /** TTL of SUCCEEDED/FAILED/CANCELED jobs; 0 disables the cache. @default 300000 */
@@ -100,6 +104,20 @@ export interface OperationLimits {
   /** Upstream-hitting fields (`fineTune`, `fineTunes`) in one operation. @default 50 */
   maxUpstreamFields: number;
 }
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface TracingConfig {
+  /** OTLP/HTTP traces URL. @default "http://localhost:4318/v1/traces" */
+  endpoint: string;
+  /** `service.name` of the spans. @default "fine-tunes-gateway" */
+  serviceName: string;
+  /** Share of new traces recorded; a request with a `traceparent` follows its caller's decision. @default 1 */
+  sampleRatio: number;
+}
+
+export const DEFAULT_OTLP_TRACES_ENDPOINT = 'http://localhost:4318/v1/traces';
 
 export const DEFAULT_UPSTREAM_ORIGIN = 'https://dashscope-intl.aliyuncs.com';
 
@@ -169,6 +187,13 @@ export function loadConfig(env: Env): Config {
     problems.push('PERSISTED_OPERATIONS_ONLY=true needs PERSISTED_OPERATIONS_MANIFEST (the path of persisted-documents.json)');
   }
 
+  const logLevel = (env.LOG_LEVEL?.trim().toLowerCase() || 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(env.LOG_LEVEL)}`);
+  }
+
+  const tracing = loadTracing(env, problems, bool);
+
   const nodeEnv = env.NODE_ENV;
   const environment = nodeEnv === 'development' || nodeEnv === 'test' ? nodeEnv : 'production';
 
@@ -211,7 +236,9 @@ export function loadConfig(env: Env): Config {
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     useSimulator,
     environment,
-    logLevel: env.LOG_LEVEL?.trim() || 'info',
+    logLevel: LOG_LEVELS.includes(logLevel) ? logLevel : 'info',
+    metricsEnabled: env.METRICS_ENABLED === undefined || env.METRICS_ENABLED.trim() === '' ? true : bool('METRICS_ENABLED'),
+    tracing,
     cache: {
       finishedTtlMs: int('DASHSCOPE_CACHE_TTL_MS', 300_000, 0, 86_400_000),
       activeTtlMs: int('DASHSCOPE_ACTIVE_JOB_TTL_MS', 0, 0, 3_600_000),
@@ -240,6 +267,38 @@ function corsOrigins(raw: string | undefined, problems: string[]): string[] {
     if (!valid) problems.push(`CORS_ORIGINS must list origins like https://app.example.com (no path, no trailing slash), or be *, got ${JSON.stringify(origin)}`);
   }
   return origins;
+}
+
+/**
+ * Tracing is on with `OTEL_TRACES_ENABLED=true` or when an OTLP endpoint is given, and off with
+ * `OTEL_TRACES_ENABLED=false` or `OTEL_SDK_DISABLED=true`. Endpoints follow the OTLP exporter
+ * spec: the signal-specific URL is used as is, the base URL gets `/v1/traces` appended.
+ */
+function loadTracing(env: Env, problems: string[], bool: (name: string) => boolean): TracingConfig | null {
+  const tracesEndpoint = nonEmpty(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+  const baseEndpoint = nonEmpty(env.OTEL_EXPORTER_OTLP_ENDPOINT);
+  const explicit = nonEmpty(env.OTEL_TRACES_ENABLED);
+  const enabled = explicit !== undefined ? bool('OTEL_TRACES_ENABLED') : tracesEndpoint !== undefined || baseEndpoint !== undefined;
+  if (nonEmpty(env.OTEL_SDK_DISABLED) !== undefined && bool('OTEL_SDK_DISABLED')) return null;
+  if (!enabled) return null;
+
+  const endpoint = tracesEndpoint ?? (baseEndpoint ? `${baseEndpoint.replace(/\/+$/, '')}/v1/traces` : DEFAULT_OTLP_TRACES_ENDPOINT);
+  try {
+    const url = new URL(endpoint);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('protocol');
+  } catch {
+    problems.push(`OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT must be an http(s) URL, got ${JSON.stringify(endpoint)}`);
+  }
+  const ratioRaw = nonEmpty(env.OTEL_TRACES_SAMPLER_ARG);
+  const sampleRatio = ratioRaw === undefined ? 1 : Number(ratioRaw);
+  if (!Number.isFinite(sampleRatio) || sampleRatio < 0 || sampleRatio > 1) {
+    problems.push(`OTEL_TRACES_SAMPLER_ARG must be a number in 0..1, got ${JSON.stringify(ratioRaw)}`);
+  }
+  return {
+    endpoint,
+    serviceName: nonEmpty(env.OTEL_SERVICE_NAME) ?? 'fine-tunes-gateway',
+    sampleRatio: Number.isFinite(sampleRatio) ? Math.min(1, Math.max(0, sampleRatio)) : 1,
+  };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -2,6 +2,8 @@ import type { Config } from './config.js';
 import { AuthenticationError } from './errors.js';
 import type { JobStatusHub } from './live/job-status-hub.js';
 import { type JobLoader, createJobLoader } from './loaders/job-loader.js';
+import type { GatewayMetrics } from './telemetry/metrics.js';
+import { RequestRecorder } from './telemetry/request-recorder.js';
 import type { FineTunesClient } from './upstream/client.js';
 import { type UpstreamCredential, createCredential } from './upstream/credential.js';
 
@@ -19,6 +21,8 @@ export interface Context {
   jobStatus: JobStatusHub;
   /** Aborts when the client goes away; unlike `deadline`, no time limit (subscriptions outlive it). */
   requestSignal: () => AbortSignal;
+  /** This request's accounting (upstream calls, error types): pass it to every upstream call. */
+  recorder: RequestRecorder;
 }
 
 export interface Loaders {
@@ -30,6 +34,7 @@ export interface ContextDeps {
   client: FineTunesClient;
   resolveCredential: CredentialResolver;
   jobStatus: JobStatusHub;
+  metrics?: GatewayMetrics | undefined;
 }
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
@@ -81,19 +86,30 @@ export function createDeadline(timeoutMs: number, requestSignal: AbortSignal): O
   };
 }
 
-export function createContext(deps: ContextDeps, request: Request): Context {
-  const { config, client, jobStatus } = deps;
+/** `recorder` comes from the request telemetry plugin; without one the request gets its own. */
+export function createContext(deps: ContextDeps, request: Request, recorder = new RequestRecorder()): Context {
+  const { config, client, jobStatus, metrics } = deps;
   const credential = deps.resolveCredential(request.headers.get('authorization'));
   // A derived signal rather than `request.signal` itself: the server adapter's request signal is a
   // lazy stand-in whose own listeners stop firing once any signal derives from it. Built on first
   // use only, like the deadline's, so requests that never need it don't pay for it.
   const requestSignal = memo(() => AbortSignal.any([request.signal]));
   const deadline = createDeadline(config.timeoutMs, request.signal);
+  const batchSize = metrics?.dataloader.batchSize;
   const loaders =
     credential instanceof AuthenticationError
       ? null
-      : { job: createJobLoader({ client, credential, utcOffset: config.utcOffset, signal: deadline.signal }) };
-  return { config, client, credential, deadline, loaders, jobStatus, requestSignal };
+      : {
+          job: createJobLoader({
+            client,
+            credential,
+            utcOffset: config.utcOffset,
+            signal: deadline.signal,
+            recorder,
+            onBatch: batchSize ? (size) => batchSize.observe({ loader: 'job' }, size) : undefined,
+          }),
+        };
+  return { config, client, credential, deadline, loaders, jobStatus, requestSignal, recorder };
 }
 
 function memo<T>(create: () => T): () => T {

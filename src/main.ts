@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { createGateway } from './server.js';
 import { DEMO_API_KEY } from './simulator/fixtures.js';
+import { createTracerProvider } from './telemetry/tracing.js';
 import { type Simulator, startSimulator } from './simulator/server.js';
 
 async function main(): Promise<void> {
@@ -29,12 +30,21 @@ async function main(): Promise<void> {
     );
   }
 
-  const gateway = createGateway(config, { logger });
+  const tracerProvider = config.tracing ? createTracerProvider(config.tracing) : undefined;
+  const gateway = createGateway(config, { logger, tracerProvider });
   const server = createServer(gateway.yoga);
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  logger.info({ upstream: config.upstreamOrigin, forwardAuth: config.forwardAuth }, `GraphQL gateway ready at http://${host}:${port}/graphql`);
+  logger.info(
+    {
+      upstream: config.upstreamOrigin,
+      forwardAuth: config.forwardAuth,
+      metrics: config.metricsEnabled ? '/metrics' : false,
+      tracing: config.tracing ? config.tracing.endpoint : false,
+    },
+    `GraphQL gateway ready at http://${host}:${port}/graphql`,
+  );
 
   let stopping = false;
   /**
@@ -53,7 +63,8 @@ async function main(): Promise<void> {
     server.close(() => {
       clearInterval(idleSweep);
       clearTimeout(deadline);
-      void Promise.all([gateway.close(), simulator?.close()])
+      // Flush the spans still queued for the collector before exiting.
+      void Promise.all([gateway.close(), simulator?.close(), tracerProvider?.shutdown()])
         .catch((error: unknown) => logger.error({ err: error }, 'error while closing the upstream pool'))
         .then(() => {
           logger.info({ ms: Date.now() - started }, 'shut down');

@@ -1,3 +1,4 @@
+import type { TracerProvider } from '@opentelemetry/api';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { type CORSOptions, createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
 import type { Config } from './config.js';
@@ -6,17 +7,24 @@ import { GRAPHIQL_OPTIONS, createGraphiQLRenderer } from './graphiql.js';
 import { type JobStatusHub, createJobStatusHub } from './live/job-status-hub.js';
 import type { Logger } from './logger.js';
 import { DOCUMENT_ID_PARAM, loadPersistedOperations, usePersistedOperationsManifest } from './persisted-operations.js';
-import { createMaskError } from './plugins/mask-error.js';
+import { createMaskError, createYogaLogger } from './plugins/mask-error.js';
 import { useCompiledExecution } from './plugins/use-compiled-execution.js';
 import { useOperationLimits } from './plugins/use-operation-limits.js';
 import { usePrivateCacheControl } from './plugins/use-private-cache-control.js';
 import { createSchema } from './schema/index.js';
+import { type GatewayMetrics, createMetrics, useGraphQLMetrics } from './telemetry/metrics.js';
+import { createRequestTelemetry } from './telemetry/request-telemetry.js';
+import { TRACER_NAME } from './telemetry/tracing.js';
 import type { CachingClient } from './upstream/finished-job-cache.js';
 import { createUpstream, type UpstreamHealth } from './upstream/index.js';
 import type { Transport } from './upstream/transport.js';
 
 export interface GatewayDeps {
   logger: Logger;
+  /** The gateway's metrics; created (with their own registry) when not given. */
+  metrics?: GatewayMetrics;
+  /** Tracing is on when a provider is given (`main.ts` builds one from `config.tracing`). */
+  tracerProvider?: TracerProvider | undefined;
   /** Replaces the undici transport (tests never need to: they use the simulator over HTTP). */
   transport?: Transport;
 }
@@ -24,6 +32,8 @@ export interface GatewayDeps {
 export interface Gateway {
   yoga: YogaServerInstance<Record<string, never>, Context>;
   client: CachingClient;
+  /** What `/metrics` serves; other parts (retries, caches) report into it. */
+  metrics: GatewayMetrics;
   /** The pollers behind the `fineTuneStatus` subscription. */
   jobStatus: JobStatusHub;
   /** What `/ready` reports. */
@@ -50,8 +60,11 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   // First, so a bad manifest fails start-up before anything is opened.
   const persistedOperations =
     config.persistedOperationsManifest === undefined ? null : loadPersistedOperations(config.persistedOperationsManifest);
-  const upstream = createUpstream(config, deps);
+  const metrics = deps.metrics ?? createMetrics();
+  const tracer = deps.tracerProvider?.getTracer(TRACER_NAME);
+  const upstream = createUpstream(config, { ...deps, metrics, tracer });
   const { client } = upstream;
+  const telemetry = createRequestTelemetry({ logger: deps.logger, metrics, tracer, graphqlEndpoint: GRAPHQL_ENDPOINT });
   const jobStatus = createJobStatusHub({
     client,
     utcOffset: config.utcOffset,
@@ -59,7 +72,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     timeoutMs: config.timeoutMs,
     logger: deps.logger,
   });
-  const contextDeps = { config, client, jobStatus, resolveCredential: createCredentialResolver(config) };
+  const contextDeps = { config, client, jobStatus, metrics, resolveCredential: createCredentialResolver(config) };
   let draining = false;
 
   // Ready while serving, also while the upstream circuit is open: the outage is shared by every
@@ -69,16 +82,18 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const yoga = createYoga<Record<string, never>, Context>({
     // Built once per process and prefix, never per request.
     schema: createSchema({ typePrefix: config.typePrefix }),
-    context: ({ request }) => createContext(contextDeps, request),
+    context: ({ request }) => createContext(contextDeps, request, telemetry.recorderFor(request)),
     graphqlEndpoint: GRAPHQL_ENDPOINT,
     healthCheckEndpoint: '/health',
     landingPage: false,
-    logging: deps.logger,
+    logging: createYogaLogger(deps.logger),
     maskedErrors: { isDev: config.environment === 'development', maskError: createMaskError(deps.logger) },
     maxRequestBodySize: config.limits.maxBodyBytes,
     cors: corsOptions(config.corsOrigins),
     extraParamNames: persistedOperations ? [DOCUMENT_ID_PARAM] : [],
     plugins: [
+      useGraphQLMetrics(metrics, config.metricsEnabled ? '/metrics' : false),
+      telemetry.plugin,
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
       // Before the limits: it turns a document id into the query text the other plugins see.
       ...(persistedOperations
@@ -104,6 +119,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   return {
     yoga,
     client,
+    metrics,
     jobStatus,
     health,
     drain: () => {

@@ -119,10 +119,11 @@ describe('error masking', () => {
     expect(text).not.toContain('TypeError');
     expect(text).not.toMatch(/stack|at \//);
 
-    // One error line for the failure, with the id, the real cause and where it happened.
+    // One error line for the failure (the request's own line), with the id, the real cause and
+    // where it happened.
     const errorLines = logs.entries().filter((entry) => entry.level === 50);
     expect(errorLines).toHaveLength(1);
-    expect(errorLines[0]).toMatchObject({ err: { errorId, path: ['fineTune'] } });
+    expect(errorLines[0]).toMatchObject({ msg: 'graphql request', unexpectedErrors: [{ errorId, path: 'fineTune', type: 'TypeError' }] });
     expect(JSON.stringify(errorLines[0])).toContain(SECRET_DETAIL);
     expect(JSON.stringify(errorLines[0])).toContain('TypeError');
 

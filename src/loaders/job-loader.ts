@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import { type FineTuneJob, toFineTuneJob } from '../model/fine-tune-job.js';
 import type { FineTunesClient } from '../upstream/client.js';
 import type { UpstreamCredential } from '../upstream/credential.js';
+import type { UpstreamCallRecorder } from '../upstream/transport.js';
 
 export type JobLoader = DataLoader<string, FineTuneJob>;
 
@@ -11,6 +12,10 @@ export interface JobLoaderOptions {
   utcOffset: string;
   /** The operation's deadline signal, read when a batch is sent. */
   signal: () => AbortSignal;
+  /** The request the loader serves: its upstream calls are reported there. */
+  recorder?: UpstreamCallRecorder | undefined;
+  /** Called with the number of keys of each batch (the batch-size metric). */
+  onBatch?: ((size: number) => void) | undefined;
   /** Upstream GETs one batch runs at once. @default 8 */
   concurrency?: number;
 }
@@ -21,11 +26,14 @@ export interface JobLoaderOptions {
  * one GET per distinct id, run with bounded concurrency; DataLoader's cache makes duplicates free.
  */
 export function createJobLoader(options: JobLoaderOptions): JobLoader {
-  const { client, credential, utcOffset, signal } = options;
+  const { client, credential, utcOffset, signal, recorder, onBatch } = options;
   const concurrency = options.concurrency ?? 8;
-  return new DataLoader<string, FineTuneJob>((ids) =>
-    mapSettled(ids, concurrency, async (id) => toFineTuneJob((await client.getJob(id, credential, signal())).job, utcOffset)),
-  );
+  return new DataLoader<string, FineTuneJob>((ids) => {
+    onBatch?.(ids.length);
+    return mapSettled(ids, concurrency, async (id) =>
+      toFineTuneJob((await client.getJob(id, credential, signal(), recorder)).job, utcOffset),
+    );
+  });
 }
 
 /**

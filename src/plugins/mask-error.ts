@@ -16,8 +16,8 @@ export function createMaskError(logger: Logger): MaskError {
     const masked = yogaMaskError(error, message, isDev) as GraphQLError;
     if (masked === error) return masked;
     const errorId = randomUUID();
-    // Yoga logs the original error (cause, path, stack) at `error` level right after masking it;
-    // the id rides on that error, so the log has one line per failure and it carries the id.
+    // The id rides on the original error: the request's log line (telemetry/request-telemetry.ts)
+    // reports it with the cause and stack, one error line per failing request.
     if (!tag(error, errorId)) logger.error({ errorId, err: error }, 'unexpected error (masked for the client)');
     return createGraphQLError(masked.message, {
       nodes: masked.nodes,
@@ -33,4 +33,26 @@ function tag(error: unknown, errorId: string): boolean {
   if (typeof error !== 'object' || error === null || !Object.isExtensible(error)) return false;
   Object.defineProperty(error, 'errorId', { value: errorId, enumerable: true, configurable: true });
   return true;
+}
+
+type YogaLogger = Extract<NonNullable<YogaServerOptions<object, object>['logging']>, { error: unknown }>;
+
+/**
+ * The logger Yoga itself writes to. Yoga logs every error it masks at `error` level; those (tagged
+ * with an `errorId` above) are already on their request's log line, so here they go to `debug`.
+ */
+export function createYogaLogger(logger: Logger): YogaLogger {
+  return {
+    debug: (...args: unknown[]) => logger.debug(args.length === 1 ? args[0] : { args }),
+    info: (...args: unknown[]) => logger.info(args.length === 1 ? args[0] : { args }),
+    warn: (...args: unknown[]) => logger.warn(args.length === 1 ? args[0] : { args }),
+    error: (...args: unknown[]) => {
+      const [first] = args;
+      if (args.length === 1 && typeof first === 'object' && first !== null && 'errorId' in first) {
+        logger.debug({ err: first }, 'masked error (logged on its request line)');
+        return;
+      }
+      logger.error(args.length === 1 ? first : { args });
+    },
+  };
 }

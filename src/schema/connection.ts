@@ -121,7 +121,7 @@ async function loadPage(query: ListQuery, context: Context): Promise<JobPage> {
   const credential = requireCredential(context);
   let page;
   try {
-    page = await context.client.listJobs(query, credential, context.deadline.signal());
+    page = await context.client.listJobs(query, credential, context.deadline.signal(), context.recorder);
   } catch (error) {
     // A 404 on the list endpoint is not "your job is missing": the list union has no NotFoundError.
     if (error instanceof NotFoundError) {

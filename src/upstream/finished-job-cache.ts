@@ -13,6 +13,12 @@ export interface JobCacheOptions {
   maxEntries: number;
 }
 
+/** Told of every lookup (the cache hit/miss metrics). */
+export interface JobCacheObserver {
+  hit(): void;
+  miss(): void;
+}
+
 export interface JobCacheStats {
   hits: number;
   misses: number;
@@ -30,7 +36,7 @@ export interface CachingClient extends FineTunesClient {
  * digest + workspace) and the job id: an entry is never visible to another credential.
  * Jobs from list pages feed the cache too; lists themselves are never cached (new jobs appear).
  */
-export function withFinishedJobCache(client: FineTunesClient, options: JobCacheOptions): CachingClient {
+export function withFinishedJobCache(client: FineTunesClient, options: JobCacheOptions, observer?: JobCacheObserver): CachingClient {
   const enabled = options.finishedTtlMs > 0 || options.activeTtlMs > 0;
   const cache = new LRUCache<string, DecodedJob>({ max: Math.max(1, options.maxEntries), ttlAutopurge: false });
   let hits = 0;
@@ -45,20 +51,22 @@ export function withFinishedJobCache(client: FineTunesClient, options: JobCacheO
   };
 
   return {
-    async getJob(id, credential, signal) {
-      if (!enabled) return client.getJob(id, credential, signal);
+    async getJob(id, credential, signal, recorder) {
+      if (!enabled) return client.getJob(id, credential, signal, recorder);
       const cached = cache.get(keyOf(credential, id));
       if (cached !== undefined) {
         hits += 1;
+        observer?.hit();
         return cached;
       }
       misses += 1;
-      const decoded = await client.getJob(id, credential, signal);
+      observer?.miss();
+      const decoded = await client.getJob(id, credential, signal, recorder);
       remember(credential, decoded);
       return decoded;
     },
-    async listJobs(query, credential, signal) {
-      const page = await client.listJobs(query, credential, signal);
+    async listJobs(query, credential, signal, recorder) {
+      const page = await client.listJobs(query, credential, signal, recorder);
       if (enabled) {
         for (const job of page.jobs) if (isWireJob(job)) remember(credential, { requestId: page.requestId, job });
       }

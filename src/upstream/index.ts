@@ -1,11 +1,15 @@
+import type { Tracer } from '@opentelemetry/api';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { type CircuitState, createCircuitBreaker } from './circuit-breaker.js';
 import { createFineTunesClient } from './client.js';
+import type { GatewayMetrics } from '../telemetry/metrics.js';
+import { instrumentUpstream } from './instrument.js';
 import { createConcurrencyLimit } from './concurrency-limit.js';
 import { type CachingClient, withFinishedJobCache } from './finished-job-cache.js';
 import { createRetryLayer } from './retry.js';
 import { shareInflight } from './shared-inflight.js';
+import { traceUpstream } from './trace.js';
 import { type Send, type Transport, createTransport } from './transport.js';
 
 /**
@@ -31,6 +35,9 @@ export interface UpstreamHealth {
 
 export interface UpstreamDeps {
   logger: Logger;
+  metrics: GatewayMetrics;
+  /** Present only when tracing is configured. */
+  tracer?: Tracer | undefined;
   /** Replaces the undici transport. */
   transport?: Transport;
 }
@@ -58,16 +65,30 @@ export function createUpstream(config: Config, deps: UpstreamDeps): Upstream {
   const retry = createRetryLayer({
     ...config.retry,
     deadlineMs: config.timeoutMs,
-    onRetry: (event) => logger.debug(event, 'retrying upstream call'),
+    onRetry: (event) => {
+      deps.metrics.upstream.retries.inc({ endpoint: event.endpoint, reason: event.code ?? String(event.status) });
+      logger.debug(event, 'retrying upstream call');
+    },
   });
   // Order matters. The breaker sits on the transport so it judges real upstream answers only, not
   // our own queue. Retries sit outside the concurrency limit so a backoff wait holds no slot, and
   // each attempt queues (and is counted by the breaker) like any other call. Outermost, callers
-  // asking for the same thing at once share one call, retries included.
-  const layers: SendLayer[] = [breaker.layer, limit.layer, retry, shareInflight];
+  // asking for the same thing at once share one call, retries included. Observability is closest
+  // to the network: each real call (every retry attempt) is one span and one observation.
+  const layers: SendLayer[] = [
+    ...(deps.tracer ? [traceUpstream(deps.tracer, config.upstreamOrigin)] : []),
+    instrumentUpstream(deps.metrics.upstream),
+    breaker.layer,
+    limit.layer,
+    retry,
+    shareInflight,
+  ];
   const send = layers.reduce<Send>((inner, layer) => layer(inner), transport.send);
   return {
-    client: withFinishedJobCache(createFineTunesClient(send), config.cache),
+    client: withFinishedJobCache(createFineTunesClient(send), config.cache, {
+      hit: () => deps.metrics.cache.hits.inc({ cache: 'finished-jobs' }),
+      miss: () => deps.metrics.cache.misses.inc({ cache: 'finished-jobs' }),
+    }),
     health: () => ({ circuit: breaker.state(), active: limit.active(), queued: limit.queued() }),
     close: () => transport.close(),
   };

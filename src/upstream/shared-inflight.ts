@@ -41,12 +41,12 @@ function wait(flight: Flight, signal: AbortSignal | undefined): Promise<Upstream
   flight.waiters += 1;
   if (signal === undefined) return flight.reply.finally(() => (flight.waiters -= 1));
   if (signal.aborted) {
-    leave(flight);
+    leave(flight, signal.reason);
     return Promise.reject(abortedError(signal));
   }
   return new Promise<UpstreamReply>((resolve, reject) => {
     const onAbort = (): void => {
-      leave(flight);
+      leave(flight, signal.reason);
       reject(abortedError(signal));
     };
     signal.addEventListener('abort', onAbort, { once: true });
@@ -65,7 +65,8 @@ function wait(flight: Flight, signal: AbortSignal | undefined): Promise<Upstream
   });
 }
 
-function leave(flight: Flight): void {
+/** The last caller to give up aborts the shared call, with its reason (a deadline stays a timeout). */
+function leave(flight: Flight, reason: unknown): void {
   flight.waiters -= 1;
-  if (flight.waiters === 0) flight.controller.abort(new DOMException('Every caller gave up', 'AbortError'));
+  if (flight.waiters === 0) flight.controller.abort(reason);
 }

@@ -1,3 +1,4 @@
+import type { Context as TraceContext } from '@opentelemetry/api';
 import { Pool } from 'undici';
 import { UpstreamError } from '../errors.js';
 import type { UpstreamCredential } from './credential.js';
@@ -14,6 +15,29 @@ export interface UpstreamRequest {
   credential: UpstreamCredential;
   /** Aborts the call: the operation's deadline, or the client going away. */
   signal?: AbortSignal | undefined;
+  /** The GraphQL request this call serves, when there is one: every real call is reported to it. */
+  recorder?: UpstreamCallRecorder | undefined;
+  /** Extra headers for this call (e.g. `traceparent`); they never replace the credential headers. */
+  headers?: Readonly<Record<string, string>> | undefined;
+}
+
+/** One real HTTP exchange with the upstream, as the instrumentation layer saw it. */
+export interface UpstreamCallRecord {
+  endpoint: Endpoint;
+  /** The HTTP status, or null when no response arrived. */
+  status: number | null;
+  /** The network failure code (`Timeout`, `ConnectionReset`…) when no response arrived. */
+  failure: string | null;
+  /** The upstream's `request_id`, when it sent one. */
+  requestId: string | null;
+  durationMs: number;
+}
+
+/** Per-request accounting: the GraphQL request's side of its upstream calls (logs, traces). */
+export interface UpstreamCallRecorder {
+  /** The OpenTelemetry context of the GraphQL operation's span, parent of each call's span. */
+  readonly traceContext: TraceContext | undefined;
+  recordUpstreamCall(call: UpstreamCallRecord): void;
 }
 
 /** One upstream exchange. Layers (retries, caches, metrics) wrap a Send and return a Send. */
@@ -55,6 +79,7 @@ export function createTransport(options: TransportOptions): Transport {
 
   const send: Send = async (request) => {
     const headers: Record<string, string> = {
+      ...request.headers,
       accept: 'application/json',
       authorization: `Bearer ${request.credential.apiKey}`,
     };

@@ -1,9 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import type { TracerProvider } from '@opentelemetry/api';
+import type { DestinationStream } from 'pino';
 import { print } from 'graphql';
 import { type Config, loadConfig } from '../../src/config.js';
-import type { DestinationStream } from 'pino';
 import { createLogger } from '../../src/logger.js';
 import { type Gateway, createGateway } from '../../src/server.js';
 import { DEMO_API_KEY } from '../../src/simulator/fixtures.js';
@@ -22,6 +23,8 @@ export interface Stack {
     variables?: TVariables,
     headers?: Record<string, string>,
   ): Promise<GraphQLResponse<TResult>>;
+  /** GETs /metrics and returns the Prometheus text. */
+  scrape(): Promise<string>;
   /** POSTs raw GraphQL text; returns the HTTP status and body. */
   raw(body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: GraphQLResponse<any> }>;
   close(): Promise<void>;
@@ -45,6 +48,8 @@ export interface StackOptions {
   logs?: DestinationStream;
   /** Wraps the real undici transport (for failures no upstream reply can cause). */
   wrapTransport?: (transport: Transport) => Transport;
+  /** Turns tracing on, with spans going to this provider. */
+  tracerProvider?: TracerProvider;
 }
 
 /** The simulator as a real HTTP upstream and the gateway on a real socket, both on 127.0.0.1. */
@@ -64,7 +69,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         createTransport({ origin: config.upstreamOrigin, connectTimeoutMs: config.connectTimeoutMs, headersTimeoutMs: config.timeoutMs, bodyTimeoutMs: config.timeoutMs }),
       )
     : undefined;
-  const gateway = createGateway(config, transport ? { logger, transport } : { logger });
+  const gateway = createGateway(config, { logger, tracerProvider: options.tracerProvider, ...(transport ? { transport } : {}) });
   const server: Server = createServer(gateway.yoga);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -84,6 +89,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     config,
     url,
     raw,
+    async scrape() {
+      const response = await fetch(`${url}/metrics`);
+      if (response.status !== 200) throw new Error(`/metrics answered ${response.status}`);
+      return response.text();
+    },
     async query(document, variables, headers) {
       const { body } = await raw({ query: print(document), variables }, headers);
       return body;
