@@ -103,6 +103,8 @@ export interface OperationLimits {
   maxCost: number;
   /** Upstream-hitting fields (`fineTune`, `fineTunes`) in one operation. @default 50 */
   maxUpstreamFields: number;
+  /** Distinct job ids in one `_entities` call (each costs one upstream GET). @default 100 */
+  maxEntityIds: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -231,6 +233,7 @@ export function loadConfig(env: Env): Config {
       maxDirectives: int('GRAPHQL_MAX_DIRECTIVES', 20, 0, 10_000),
       maxCost: int('GRAPHQL_MAX_COST', 5_000, 100, 100_000_000),
       maxUpstreamFields: int('GRAPHQL_MAX_UPSTREAM_FIELDS', 50, 1, 10_000),
+      maxEntityIds: int('GRAPHQL_MAX_ENTITY_IDS', 100, 1, 10_000),
     },
     corsOrigins: corsOrigins(env.CORS_ORIGINS, problems),
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),

@@ -9,6 +9,7 @@ import type { Logger } from './logger.js';
 import { DOCUMENT_ID_PARAM, loadPersistedOperations, usePersistedOperationsManifest } from './persisted-operations.js';
 import { createMaskError, createYogaLogger } from './plugins/mask-error.js';
 import { useCompiledExecution } from './plugins/use-compiled-execution.js';
+import { useEntitiesLimit } from './plugins/use-entities-limit.js';
 import { useOperationLimits } from './plugins/use-operation-limits.js';
 import { usePrivateCacheControl } from './plugins/use-private-cache-control.js';
 import { createSchema } from './schema/index.js';
@@ -100,6 +101,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
         ? [usePersistedOperationsManifest({ operations: persistedOperations, only: config.persistedOperationsOnly })]
         : []),
       useOperationLimits(config.limits),
+      useEntitiesLimit(config.limits.maxEntityIds),
       useCompiledExecution(),
       usePrivateCacheControl(GRAPHQL_ENDPOINT),
       useReadinessCheck({

@@ -83,6 +83,24 @@ describe('FineTuneJob as a federation entity (`_entities`, `_service`)', () => {
     expect(body.errors?.map((error) => error.path)).toEqual([['_entities', 5], ['_entities', 7]]);
   });
 
+  it('refuses an _entities call over more distinct ids than GRAPHQL_MAX_ENTITY_IDS, with no upstream call', async () => {
+    const limited = await startStack({ env: { GRAPHQL_MAX_ENTITY_IDS: '5' } });
+    try {
+      const many = Array.from({ length: 6 }, (_, i) => ({ __typename: 'FineTuneJob', id: `ft-many-${i}` }));
+      const refused = await limited.raw({ query: ENTITIES, variables: { representations: many } });
+      expect(refused.status).toBe(400);
+      expect(refused.body.errors?.[0]?.extensions).toMatchObject({ code: 'ENTITIES_LIMIT', limit: 5, found: 6 });
+      expect(limited.sim.calls).toHaveLength(0);
+      // Duplicates are free: 12 representations over 5 ids are allowed (5 GETs).
+      const repeated = [...many.slice(0, 5), ...many.slice(0, 5), ...many.slice(0, 2)];
+      const allowed = await limited.raw({ query: ENTITIES, variables: { representations: repeated } });
+      expect(allowed.body.data._entities).toHaveLength(12);
+      expect(limited.sim.count('getJob')).toBe(5);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('resolves the same fields as `fineTune(id)`', async () => {
     const { body: viaEntity } = await stack.raw({
       query: ENTITIES,

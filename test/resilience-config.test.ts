@@ -10,7 +10,7 @@ describe('resilience and limits configuration', () => {
       retry: { max: 2, baseDelayMs: 200, maxDelayMs: 2_000 },
       upstreamConcurrency: { max: 16, queue: 64 },
       breaker: { threshold: 5, cooldownMs: 5_000 },
-      limits: { maxBodyBytes: 1_000_000, maxAliases: 100, maxDepth: 10, maxTokens: 5_000, maxDirectives: 20, maxCost: 5_000, maxUpstreamFields: 50 },
+      limits: { maxBodyBytes: 1_000_000, maxAliases: 100, maxDepth: 10, maxTokens: 5_000, maxDirectives: 20, maxCost: 5_000, maxUpstreamFields: 50, maxEntityIds: 100 },
       corsOrigins: [],
       shutdownTimeoutMs: 10_000,
     });
@@ -33,6 +33,7 @@ describe('resilience and limits configuration', () => {
       GRAPHQL_MAX_DIRECTIVES: '5',
       GRAPHQL_MAX_COST: '2000',
       GRAPHQL_MAX_UPSTREAM_FIELDS: '20',
+      GRAPHQL_MAX_ENTITY_IDS: '30',
       CORS_ORIGINS: 'https://app.example.com, http://localhost:5173',
       SHUTDOWN_TIMEOUT_MS: '2000',
     });
@@ -41,7 +42,7 @@ describe('resilience and limits configuration', () => {
       retry: { max: 0, baseDelayMs: 50, maxDelayMs: 500 },
       upstreamConcurrency: { max: 4, queue: 0 },
       breaker: { threshold: 10, cooldownMs: 30_000 },
-      limits: { maxBodyBytes: 50_000, maxAliases: 60, maxDepth: 8, maxTokens: 3_000, maxDirectives: 5, maxCost: 2_000, maxUpstreamFields: 20 },
+      limits: { maxBodyBytes: 50_000, maxAliases: 60, maxDepth: 8, maxTokens: 3_000, maxDirectives: 5, maxCost: 2_000, maxUpstreamFields: 20, maxEntityIds: 30 },
       corsOrigins: ['https://app.example.com', 'http://localhost:5173'],
       shutdownTimeoutMs: 2_000,
     });
