@@ -10,7 +10,7 @@ import { peakRssMiB, startProcess, stopProcess } from './processes.js';
  * discarded. Writes bench/results/latest.{md,json}.
  *
  * Env: BENCH_DURATION_S (default 8), BENCH_WARMUP_S (2), BENCH_ROUNDS (2), BENCH_CONNECTIONS (32),
- * BENCH_LATENCIES (e.g. "0,20").
+ * BENCH_LATENCIES (e.g. "0,20"), BENCH_ONLY (run only the scenarios whose name contains it).
  */
 
 const DURATION = Number(process.env.BENCH_DURATION_S ?? 8);
@@ -79,7 +79,8 @@ async function main(): Promise<void> {
     const gateway = await startProcess('gateway', ['dist/main.js'], env);
     const proxy = await startProcess('proxy', ['dist/bench/passthrough-proxy.js'], env);
 
-    for (const scenario of scenarios) {
+    const only = process.env.BENCH_ONLY;
+    for (const scenario of scenarios.filter((candidate) => only === undefined || candidate.name.includes(only))) {
       for (let round = 0; round < ROUNDS; round++) {
         // Alternate which target goes first, so neither always runs on a warmer machine.
         const order: ('gateway' | 'proxy')[] = round % 2 === 0 ? ['proxy', 'gateway'] : ['gateway', 'proxy'];

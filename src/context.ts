@@ -26,7 +26,17 @@ export interface Context {
 }
 
 export interface Loaders {
-  job: JobLoader;
+  readonly job: JobLoader;
+}
+
+/** A request's loaders, each built on first use: requests that never load a job don't pay for one. */
+class RequestLoaders implements Loaders {
+  #job: JobLoader | undefined;
+  constructor(private readonly createJob: () => JobLoader) {}
+  get job(): JobLoader {
+    this.#job ??= this.createJob();
+    return this.#job;
+  }
 }
 
 export interface ContextDeps {
@@ -99,8 +109,8 @@ export function createContext(deps: ContextDeps, request: Request, recorder = ne
   const loaders =
     credential instanceof AuthenticationError
       ? null
-      : {
-          job: createJobLoader({
+      : new RequestLoaders(() =>
+          createJobLoader({
             client,
             credential,
             utcOffset: config.utcOffset,
@@ -108,7 +118,7 @@ export function createContext(deps: ContextDeps, request: Request, recorder = ne
             recorder,
             onBatch: batchSize ? (size) => batchSize.observe({ loader: 'job' }, size) : undefined,
           }),
-        };
+        );
   return { config, client, credential, deadline, loaders, jobStatus, requestSignal, recorder };
 }
 

@@ -1,4 +1,4 @@
-import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
+import { type DestinationStream, type Logger, type LoggerOptions, destination as pinoDestination, pino } from 'pino';
 import type { Config } from './config.js';
 
 export type { Logger };
@@ -40,5 +40,7 @@ export function createLogger(
     // A worker thread formats the lines; production keeps raw JSON for the log pipeline.
     return pino({ ...options, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' } } });
   }
-  return pino(options, destination);
+  // Off the hot path: stdout is written asynchronously (pino flushes what is buffered on exit),
+  // instead of one blocking write per request line.
+  return pino(options, destination ?? pinoDestination({ dest: 1, sync: false }));
 }

@@ -12,8 +12,10 @@ import { useCompiledExecution } from './plugins/use-compiled-execution.js';
 import { useEntitiesLimit } from './plugins/use-entities-limit.js';
 import { useOperationLimits } from './plugins/use-operation-limits.js';
 import { usePrivateCacheControl } from './plugins/use-private-cache-control.js';
+import { useRequestBodyLimit } from './plugins/use-request-body-limit.js';
 import { createSchema } from './schema/index.js';
-import { type GatewayMetrics, createMetrics, useGraphQLMetrics } from './telemetry/metrics.js';
+import { type GatewayMetrics, createMetrics } from './telemetry/metrics.js';
+import { useMetricsEndpoint } from './telemetry/operation-metrics.js';
 import { createRequestTelemetry } from './telemetry/request-telemetry.js';
 import { TRACER_NAME } from './telemetry/tracing.js';
 import type { CachingClient } from './upstream/finished-job-cache.js';
@@ -89,13 +91,15 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     landingPage: false,
     logging: createYogaLogger(deps.logger),
     maskedErrors: { isDev: config.environment === 'development', maskError: createMaskError(deps.logger) },
-    maxRequestBodySize: config.limits.maxBodyBytes,
+    // Our own limit (see the plugin): Yoga's streams every body through a counting TransformStream.
+    maxRequestBodySize: false,
     cors: corsOptions(config.corsOrigins),
     extraParamNames: persistedOperations ? [DOCUMENT_ID_PARAM] : [],
     plugins: [
-      useGraphQLMetrics(metrics, config.metricsEnabled ? '/metrics' : false),
+      ...(config.metricsEnabled ? [useMetricsEndpoint(metrics.registry, '/metrics')] : []),
       telemetry.plugin,
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
+      useRequestBodyLimit(config.limits.maxBodyBytes),
       // Before the limits: it turns a document id into the query text the other plugins see.
       ...(persistedOperations
         ? [usePersistedOperationsManifest({ operations: persistedOperations, only: config.persistedOperationsOnly })]

@@ -93,6 +93,25 @@ describe('operation limits (graphql-armor + upstream-field cost)', () => {
     expect(stack.sim.calls).toHaveLength(0);
   });
 
+  it('a chunked body within the limit is read and answered like any other', async () => {
+    const body = new TextEncoder().encode(JSON.stringify({ query: '{ fineTunes(page: { size: 2 }) { __typename } }' }));
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(body.subarray(0, 10));
+        controller.enqueue(body.subarray(10));
+        controller.close();
+      },
+    });
+    const response = await undiciFetch(`${stack.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: stream,
+      duplex: 'half',
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ data: { fineTunes: { __typename: 'JobConnection' } } });
+  });
+
   it('ordinary operations stay allowed: 50 aliases with 21 upstream-hitting fields, full job selections', async () => {
     const ids = stack.sim.jobs().slice(10, 30).map((job) => job.job_id);
     expect(ids).toHaveLength(20);

@@ -8,9 +8,17 @@ import type { Plugin } from 'graphql-yoga';
 export function usePrivateCacheControl(graphqlEndpoint: string): Plugin {
   return {
     onResponse({ request, response }) {
-      if (new URL(request.url).pathname !== graphqlEndpoint) return;
+      if (!isEndpoint(request.url, graphqlEndpoint)) return;
       response.headers.set('cache-control', request.method === 'GET' ? 'private, no-cache' : 'private, no-store');
       response.headers.append('vary', 'Authorization');
     },
   };
+}
+
+/** `request.url` is absolute (`http://host/graphql?query=…`): compare its path without parsing a URL per response. */
+function isEndpoint(url: string, path: string): boolean {
+  const start = url.indexOf('/', url.indexOf('//') + 2);
+  if (start === -1 || !url.startsWith(path, start)) return false;
+  const next = url.charAt(start + path.length);
+  return next === '' || next === '?' || next === '#';
 }

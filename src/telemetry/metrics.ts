@@ -1,5 +1,3 @@
-import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
-import type { Plugin } from 'graphql-yoga';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
@@ -105,35 +103,4 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
       misses: new Counter({ name: 'gateway_cache_misses_total', help: 'Cache lookups that went upstream.', labelNames: ['cache'], registers }),
     },
   };
-}
-
-/**
- * Yoga's Prometheus plugin on the gateway's registry: operation count and duration, per-phase
- * timings, HTTP duration by status, and `/metrics` itself. The `url` label is off: a GET request's
- * URL carries the whole query, one series per distinct document.
- */
-export function useGraphQLMetrics(metrics: GatewayMetrics, endpoint: string | false = '/metrics'): Plugin {
-  return usePrometheus({
-    registry: metrics.registry,
-    endpoint,
-    skipIntrospection: true,
-    labels: { url: false },
-    metrics: {
-      graphql_envelop_request: true,
-      graphql_envelop_request_duration: true,
-      graphql_envelop_request_time_summary: false,
-      graphql_envelop_phase_parse: true,
-      graphql_envelop_phase_validate: true,
-      graphql_envelop_phase_context: true,
-      graphql_envelop_phase_execute: true,
-      graphql_envelop_phase_subscribe: true,
-      graphql_envelop_error_result: true,
-      // Walks every document with TypeInfo on every request (~7% of CPU on a 20-alias query,
-      // measured with bench/observability-overhead.ts), and the schema has no deprecated fields.
-      graphql_envelop_deprecated_field: false,
-      graphql_envelop_schema_change: false,
-      graphql_envelop_execute_resolver: false,
-      graphql_yoga_http_duration: true,
-    },
-  });
 }

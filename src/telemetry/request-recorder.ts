@@ -20,6 +20,9 @@ export interface UnexpectedError {
  */
 export class RequestRecorder implements UpstreamCallRecorder {
   readonly startedAt = performance.now();
+  /** When execution began and ended (`performance.now()`); null for requests never executed. */
+  executeStartedAt: number | null = null;
+  executeEndedAt: number | null = null;
   operationName: string | null = null;
   operationType: string | null = null;
   traceContext: TraceContext | undefined;
