@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     );
   }
 
-  const tracerProvider = config.tracing ? createTracerProvider(config.tracing) : undefined;
+  const tracerProvider = config.tracing ? await createTracerProvider(config.tracing) : undefined;
   const gateway = createGateway(config, { logger, tracerProvider });
   const server = createServer(gateway.yoga);
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));

@@ -169,7 +169,7 @@ describe('OTLP/HTTP export, configured from the environment', () => {
 
     const tracing = loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_SERVICE_NAME: 'gateway-under-test' }).tracing;
     expect(tracing).toEqual({ endpoint: `${endpoint}/v1/traces`, serviceName: 'gateway-under-test', sampleRatio: 1 });
-    const provider = createTracerProvider(tracing!);
+    const provider = await createTracerProvider(tracing!);
     const stack = await startStack({ tracerProvider: provider });
     try {
       await stack.query(JobByIdDocument, { id: 'ft-202410291653-1c7f' });

@@ -1,5 +1,4 @@
-import { GraphQLError, Kind } from 'graphql';
-import { JSONResolver } from 'graphql-scalars';
+import { GraphQLError, Kind, valueFromASTUntyped } from 'graphql';
 import { builder } from './builder.js';
 
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
@@ -21,4 +20,10 @@ builder.scalarType('DateTime', {
   },
 });
 
-builder.addScalarType('JSON', JSONResolver, {});
+builder.scalarType('JSON', {
+  description: 'Any JSON value, as the upstream sent it (objects, arrays, strings, numbers, booleans, null).',
+  specifiedByURL: 'https://www.ecma-international.org/publications-and-standards/standards/ecma-404/',
+  serialize: (value) => value,
+  parseValue: (value) => value,
+  parseLiteral: (ast, variables) => valueFromASTUntyped(ast, variables ?? undefined),
+});
