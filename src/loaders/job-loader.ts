@@ -55,6 +55,8 @@ function mapOnce(wire: WireJob, utcOffset: string): FineTuneJob {
  * Error: exactly what DataLoader expects of a batch function, so one failure stays with its key.
  */
 async function mapSettled<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<(R | Error)[]> {
+  // The common case, one id per operation: no workers to set up.
+  if (items.length === 1) return [await work(items[0] as T).catch(asError)];
   const results = new Array<R | Error>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -63,10 +65,14 @@ async function mapSettled<T, R>(items: readonly T[], limit: number, work: (item:
       try {
         results[index] = await work(items[index] as T);
       } catch (error) {
-        results[index] = error instanceof Error ? error : new Error(String(error));
+        results[index] = asError(error);
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
