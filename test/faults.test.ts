@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { FaultAction } from '../src/simulator/server.js';
 import { JobByIdDocument, JobsPageDocument } from './generated/graphql.js';
 import { captureLogs } from './support/logs.js';
-import { type Stack, startStack } from './support/stack.js';
+import { NO_CACHE, type Stack, startStack } from './support/stack.js';
 
 /**
  * Fault injection over real sockets: the simulator misbehaves, the gateway answers a typed error
@@ -19,7 +19,7 @@ const RETRY_MAX = 2;
  * way (each tested on its own): the job here is SUCCEEDED, so it would be served from memory.
  */
 const FAST = {
-  DASHSCOPE_CACHE_TTL_MS: '0',
+  ...NO_CACHE,
   DASHSCOPE_TIMEOUT_MS: String(TIMEOUT_MS),
   DASHSCOPE_RETRY_MAX: String(RETRY_MAX),
   DASHSCOPE_RETRY_BASE_DELAY_MS: '10',

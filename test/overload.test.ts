@@ -3,7 +3,6 @@ import { JobByIdDocument } from './generated/graphql.js';
 import { captureLogs } from './support/logs.js';
 import { NO_CACHE, type Stack, startStack } from './support/stack.js';
 
-
 const ID = 'ft-202410291653-1c7f';
 
 describe('bounded concurrency towards the upstream, with a bounded queue that fails fast', () => {

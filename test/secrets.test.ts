@@ -4,7 +4,6 @@ import type { FaultAction } from '../src/simulator/server.js';
 import { captureLogs } from './support/logs.js';
 import { NO_CACHE, type Stack, startStack } from './support/stack.js';
 
-
 /** The server key never leaves the gateway except towards the upstream; bugs are masked, with an id. */
 
 const SERVER_KEY = 'sk-LEAKCHECK-4f1d9a7c2b';

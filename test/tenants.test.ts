@@ -3,7 +3,6 @@ import { createDemoJobs } from '../src/simulator/fixtures.js';
 import { JobByIdDocument, JobsPageDocument } from './generated/graphql.js';
 import { NO_CACHE, type Stack, startStack } from './support/stack.js';
 
-
 /** DASHSCOPE_FORWARD_AUTH=true: each caller's own key upstream, and nobody sees anybody else's jobs. */
 
 const KEY_A = 'sk-tenant-a-0123456789';
