@@ -59,11 +59,3 @@ export class UpstreamError extends GatewayError {
     this.httpStatus = httpStatus;
   }
 }
-
-export const DOMAIN_ERRORS = [
-  NotFoundError,
-  InvalidParameterError,
-  AuthenticationError,
-  ThrottlingError,
-  UpstreamError,
-] as const;
