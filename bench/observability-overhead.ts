@@ -58,7 +58,7 @@ const ROUNDS = Number(process.argv[3] ?? 3);
 const servers = [];
 for (const variant of variants) {
   const gateway = await variant.make();
-  const server = createServer(gateway.yoga);
+  const server = createServer(gateway.handle);
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   servers.push({ name: variant.name, gateway, server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql` });
 }

@@ -47,6 +47,11 @@ export interface Config {
   logLevel: LogLevel;
   /** Serve Prometheus metrics at `/metrics`. @default true */
   metricsEnabled: boolean;
+  /**
+   * Answer repeated query texts on the known-operation route (see `http/known-operation-route.ts`)
+   * instead of the full Yoga pipeline; off sends every request through Yoga. @default true
+   */
+  knownOperationRoute: boolean;
   /** OpenTelemetry tracing; null (off) unless configured. */
   tracing: TracingConfig | null;
   /** Finished-job cache (see `upstream/finished-job-cache.ts`). */
@@ -241,6 +246,10 @@ export function loadConfig(env: Env): Config {
     environment,
     logLevel: LOG_LEVELS.includes(logLevel) ? logLevel : 'info',
     metricsEnabled: env.METRICS_ENABLED === undefined || env.METRICS_ENABLED.trim() === '' ? true : bool('METRICS_ENABLED'),
+    knownOperationRoute:
+      env.GRAPHQL_KNOWN_OPERATION_ROUTE === undefined || env.GRAPHQL_KNOWN_OPERATION_ROUTE.trim() === ''
+        ? true
+        : bool('GRAPHQL_KNOWN_OPERATION_ROUTE'),
     tracing,
     cache: {
       finishedTtlMs: int('DASHSCOPE_CACHE_TTL_MS', 300_000, 0, 86_400_000),

@@ -85,26 +85,33 @@ export interface OperationDeadline {
  * The deadline starts with the operation, but its signal (a timer and a joined signal) is only
  * built when a resolver first calls the upstream: cached and rejected requests never pay for it.
  */
-export function createDeadline(timeoutMs: number, requestSignal: AbortSignal): OperationDeadline {
+export function createDeadline(timeoutMs: number, requestSignal: () => AbortSignal): OperationDeadline {
   const endsAt = performance.now() + timeoutMs;
   let signal: AbortSignal | undefined;
   return {
     signal() {
-      signal ??= AbortSignal.any([requestSignal, AbortSignal.timeout(Math.max(1, Math.ceil(endsAt - performance.now())))]);
+      signal ??= AbortSignal.any([requestSignal(), AbortSignal.timeout(Math.max(1, Math.ceil(endsAt - performance.now())))]);
       return signal;
     },
   };
 }
 
-/** `recorder` comes from the request telemetry plugin; without one the request gets its own. */
-export function createContext(deps: ContextDeps, request: Request, recorder = new RequestRecorder()): Context {
+/** What the context needs of the HTTP request, whichever server read it (Yoga, or the known-operation path). */
+export interface Caller {
+  authorization: string | null;
+  /** Aborts when the client goes away; only called when something needs it. */
+  signal(): AbortSignal;
+}
+
+/** `recorder` comes from the request telemetry; without one the request gets its own. */
+export function createContext(deps: ContextDeps, caller: Caller, recorder = new RequestRecorder()): Context {
   const { config, client, jobStatus, metrics } = deps;
-  const credential = deps.resolveCredential(request.headers.get('authorization'));
-  // A derived signal rather than `request.signal` itself: the server adapter's request signal is a
+  const credential = deps.resolveCredential(caller.authorization);
+  // A derived signal rather than the request's own: the server adapter's request signal is a
   // lazy stand-in whose own listeners stop firing once any signal derives from it. Built on first
   // use only, like the deadline's, so requests that never need it don't pay for it.
-  const requestSignal = memo(() => AbortSignal.any([request.signal]));
-  const deadline = createDeadline(config.timeoutMs, request.signal);
+  const requestSignal = memo(() => AbortSignal.any([caller.signal()]));
+  const deadline = createDeadline(config.timeoutMs, caller.signal);
   const batchSize = metrics?.dataloader.batchSize;
   const loaders =
     credential instanceof AuthenticationError

@@ -32,7 +32,7 @@ async function main(): Promise<void> {
 
   const tracerProvider = config.tracing ? await createTracerProvider(config.tracing) : undefined;
   const gateway = createGateway(config, { logger, tracerProvider });
-  const server = createServer(gateway.yoga);
+  const server = createServer(gateway.handle);
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;

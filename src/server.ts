@@ -2,8 +2,11 @@ import type { TracerProvider } from '@opentelemetry/api';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { type CORSOptions, createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
 import type { Config } from './config.js';
+import type { GraphQLError } from 'graphql';
 import { type Context, createContext, createCredentialResolver } from './context.js';
+import { KnownOperations } from './execution/known-operations.js';
 import { GRAPHIQL_OPTIONS, createGraphiQLRenderer } from './graphiql.js';
+import { type NodeHandler, createGatewayHandler } from './http/known-operation-route.js';
 import { type JobStatusHub, createJobStatusHub } from './live/job-status-hub.js';
 import type { Logger } from './logger.js';
 import { DOCUMENT_ID_PARAM, loadPersistedOperations, usePersistedOperationsManifest } from './persisted-operations.js';
@@ -33,6 +36,8 @@ export interface GatewayDeps {
 }
 
 export interface Gateway {
+  /** The node:http request listener: Yoga, behind the known-operation route. */
+  handle: NodeHandler;
   yoga: YogaServerInstance<Record<string, never>, Context>;
   client: CachingClient;
   /** What `/metrics` serves; other parts (retries, caches) report into it. */
@@ -57,6 +62,8 @@ export interface GatewayHealth {
 export const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'apollo-require-preflight', 'x-apollo-operation-name'];
 
 const GRAPHQL_ENDPOINT = '/graphql';
+/** What a client sees instead of an unexpected error (a bug); the log has the cause. */
+const MASKED_MESSAGE = 'Unexpected error.';
 
 /** Builds the app; never listens by itself, so tests build it with their own config. */
 export function createGateway(config: Config, deps: GatewayDeps): Gateway {
@@ -82,15 +89,26 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   // replica, so taking them all out of a load balancer would turn typed errors into refused connections.
   const health = (): GatewayHealth => ({ ready: !draining, draining, upstream: upstream.health() });
 
+  // Built once per process and prefix, never per request.
+  const schema = createSchema({ typePrefix: config.typePrefix });
+  const known = new KnownOperations(schema);
+  const isDev = config.environment === 'development';
+  const maskError = createMaskError(deps.logger);
+  const yogaLogger = createYogaLogger(deps.logger);
+
   const yoga = createYoga<Record<string, never>, Context>({
-    // Built once per process and prefix, never per request.
-    schema: createSchema({ typePrefix: config.typePrefix }),
-    context: ({ request }) => createContext(contextDeps, request, telemetry.recorderFor(request)),
+    schema,
+    context: ({ request }) =>
+      createContext(
+        contextDeps,
+        { authorization: request.headers.get('authorization'), signal: () => request.signal },
+        telemetry.recorderFor(request),
+      ),
     graphqlEndpoint: GRAPHQL_ENDPOINT,
     healthCheckEndpoint: '/health',
     landingPage: false,
-    logging: createYogaLogger(deps.logger),
-    maskedErrors: { isDev: config.environment === 'development', maskError: createMaskError(deps.logger) },
+    logging: yogaLogger,
+    maskedErrors: { isDev, maskError, errorMessage: MASKED_MESSAGE },
     // Our own limit (see the plugin): Yoga's streams every body through a counting TransformStream.
     maxRequestBodySize: false,
     cors: corsOptions(config.corsOrigins),
@@ -106,7 +124,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
         : []),
       useOperationLimits(config.limits),
       useEntitiesLimit(config.limits.maxEntityIds),
-      useCompiledExecution(),
+      useCompiledExecution(known),
       usePrivateCacheControl(GRAPHQL_ENDPOINT),
       useReadinessCheck({
         endpoint: '/ready',
@@ -121,8 +139,27 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     renderGraphiQL: createGraphiQLRenderer(),
   });
 
+  const handle = createGatewayHandler({
+    yoga,
+    known,
+    telemetry,
+    contextDeps,
+    // What Yoga's masking does with each error (it logs the originals of the ones it masks).
+    maskError: (error: GraphQLError) => {
+      const masked = maskError(error, MASKED_MESSAGE, isDev) as GraphQLError;
+      if (masked !== error) yogaLogger.error(error);
+      return masked;
+    },
+    graphqlEndpoint: GRAPHQL_ENDPOINT,
+    maxBodyBytes: config.limits.maxBodyBytes,
+    enabled: config.knownOperationRoute && !config.persistedOperationsOnly,
+    corsEnabled: config.corsOrigins.length > 0,
+    persistedOperations: persistedOperations !== null,
+  });
+
   let closing: Promise<void> | undefined;
   return {
+    handle,
     yoga,
     client,
     metrics,

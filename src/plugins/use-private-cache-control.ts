@@ -9,11 +9,18 @@ export function usePrivateCacheControl(graphqlEndpoint: string): Plugin {
   return {
     onResponse({ request, response }) {
       if (!isEndpoint(request.url, graphqlEndpoint)) return;
-      response.headers.set('cache-control', request.method === 'GET' ? 'private, no-cache' : 'private, no-store');
-      response.headers.append('vary', 'Authorization');
+      response.headers.set('cache-control', cacheControlFor(request.method));
+      response.headers.append('vary', VARY);
     },
   };
 }
+
+export function cacheControlFor(method: string): string {
+  return method === 'GET' ? 'private, no-cache' : 'private, no-store';
+}
+
+/** Answers differ by caller (forwarding mode), so a private cache must not hand one caller's answer to another. */
+export const VARY = 'Authorization';
 
 /** `request.url` is absolute (`http://host/graphql?query=…`): compare its path without parsing a URL per response. */
 function isEndpoint(url: string, path: string): boolean {

@@ -19,7 +19,8 @@ export interface UnexpectedError {
  * until the response is ready.
  */
 export class RequestRecorder implements UpstreamCallRecorder {
-  readonly startedAt = performance.now();
+  /** `performance.now()` when the request arrived. */
+  readonly startedAt: number;
   /** When execution began and ended (`performance.now()`); null for requests never executed. */
   executeStartedAt: number | null = null;
   executeEndedAt: number | null = null;
@@ -33,6 +34,10 @@ export class RequestRecorder implements UpstreamCallRecorder {
   readonly graphqlErrors: string[] = [];
   /** Bugs: what the client only sees masked as "Unexpected error.", with their stack for the log. */
   readonly unexpectedErrors: UnexpectedError[] = [];
+
+  constructor(startedAt = performance.now()) {
+    this.startedAt = startedAt;
+  }
 
   recordUpstreamCall(call: UpstreamCallRecord): void {
     this.upstreamCalls.push(call);

@@ -22,6 +22,15 @@ export interface RequestTelemetry {
   plugin: Plugin;
   /** The recorder of a GraphQL request in flight, for the context factory to hand on. */
   recorderFor(request: Request): RequestRecorder | undefined;
+  /**
+   * The same steps for a request served without Yoga (`http/known-operation-handler.ts`): `begin`
+   * when it arrives, `executed` with the errors execution produced (before masking), `answered`
+   * with the errors sent (after masking), `end` when the response is written.
+   */
+  begin(method: string, header: (name: string) => string | undefined, startedAt?: number): RequestRecorder;
+  executed(recorder: RequestRecorder, errors: readonly GraphQLError[] | undefined): void;
+  answered(recorder: RequestRecorder, errors: readonly GraphQLError[] | undefined): void;
+  end(recorder: RequestRecorder, method: string, status: number): void;
 }
 
 /** OpenTelemetry semantic conventions for GraphQL (incubating, so spelled out here). */
@@ -33,9 +42,9 @@ export const ATTR_ERROR_TYPES = 'gateway.error_types';
 /** Error code of a masked unexpected error: a bug, logged at error level. */
 const UNEXPECTED = 'INTERNAL_SERVER_ERROR';
 
-const headerGetter: TextMapGetter<Headers> = {
-  keys: (headers) => [...headers.keys()],
-  get: (headers, key) => headers.get(key) ?? undefined,
+const headerGetter: TextMapGetter<(name: string) => string | undefined> = {
+  keys: () => [],
+  get: (header, key) => header(key),
 };
 
 /**
@@ -54,22 +63,92 @@ export function createRequestTelemetry(options: RequestTelemetryOptions): Reques
   const propagator = new W3CTraceContextPropagator();
   const operations = createOperationMetrics(metrics.registry);
 
+  const begin = (method: string, header: (name: string) => string | undefined, startedAt?: number): RequestRecorder => {
+    const recorder = new RequestRecorder(startedAt);
+    metrics.graphql.inFlight.inc();
+    if (tracer) {
+      const parent = propagator.extract(ROOT_CONTEXT, header, headerGetter);
+      const span = tracer.startSpan('GraphQL Operation', { kind: SpanKind.SERVER, attributes: { [ATTR_HTTP_REQUEST_METHOD]: method } }, parent);
+      spans.set(recorder, span);
+      recorder.traceContext = trace.setSpan(parent, span);
+    }
+    return recorder;
+  };
+
+  /** Bugs still carry their original error here: Yoga masks after this, the known-operation path too. */
+  const executed = (recorder: RequestRecorder, errors: readonly GraphQLError[] | undefined): void => {
+    recorder.executeEndedAt = performance.now();
+    for (const error of errors ?? []) {
+      const original = error.originalError;
+      if (!original || original instanceof GraphQLError) continue;
+      recorder.recordUnexpectedError({
+        path: error.path?.join('.') ?? null,
+        type: original.name,
+        message: original.message,
+        stack: original.stack,
+        reported: error,
+      });
+    }
+  };
+
+  const answered = (recorder: RequestRecorder, errors: readonly GraphQLError[] | undefined): void => {
+    for (const error of errors ?? []) {
+      const code = error.extensions?.code;
+      recorder.recordGraphQLError(typeof code === 'string' ? code : 'UNKNOWN');
+    }
+  };
+
+  const end = (recorder: RequestRecorder, method: string, status: number): void => {
+    metrics.graphql.inFlight.dec();
+    for (const type of recorder.errorResults) metrics.graphql.errors.inc({ kind: 'union', type });
+    for (const type of recorder.graphqlErrors) metrics.graphql.errors.inc({ kind: 'graphql', type });
+    operations.record(recorder, method, status);
+
+    const span = spans.get(recorder);
+    const errorTypes = recorder.errorTypes();
+    const unexpected = recorder.unexpectedErrors.length > 0 || recorder.graphqlErrors.includes(UNEXPECTED) || status >= 500;
+    const line = {
+      operationName: recorder.operationName,
+      operationType: recorder.operationType,
+      method,
+      httpStatus: status,
+      durationMs: Math.round(recorder.elapsedMs() * 10) / 10,
+      upstreamCalls: recorder.upstreamCalls.length,
+      upstreamRequestIds: recorder.upstreamRequestIds(),
+      errorTypes,
+      ...(span ? { traceId: span.spanContext().traceId } : {}),
+      ...(recorder.unexpectedErrors.length > 0
+        ? {
+            unexpectedErrors: recorder.unexpectedErrors.map(({ reported, ...error }) => ({
+              errorId: (reported as { errorId?: string }).errorId,
+              ...error,
+            })),
+          }
+        : {}),
+    };
+    if (unexpected) logger.error(line, 'graphql request');
+    else logger.info(line, 'graphql request');
+
+    if (span) {
+      const { operationName, operationType } = recorder;
+      span.updateName(operationType ? `${operationType}${operationName ? ` ${operationName}` : ''}` : 'GraphQL Operation');
+      if (operationName) span.setAttribute(ATTR_GRAPHQL_OPERATION_NAME, operationName);
+      if (operationType) span.setAttribute(ATTR_GRAPHQL_OPERATION_TYPE, operationType);
+      span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+      span.setAttribute(ATTR_UPSTREAM_CALLS, recorder.upstreamCalls.length);
+      if (errorTypes.length > 0) span.setAttribute(ATTR_ERROR_TYPES, errorTypes);
+      if (recorder.graphqlErrors.length > 0 || status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    }
+  };
+
   const plugin: Plugin = {
     onRequest({ request, url }) {
       if (url.pathname !== graphqlEndpoint) return;
-      const recorder = new RequestRecorder();
-      recorders.set(request, recorder);
-      metrics.graphql.inFlight.inc();
-      if (tracer) {
-        const parent = propagator.extract(ROOT_CONTEXT, request.headers, headerGetter);
-        const span = tracer.startSpan(
-          'GraphQL Operation',
-          { kind: SpanKind.SERVER, attributes: { [ATTR_HTTP_REQUEST_METHOD]: request.method } },
-          parent,
-        );
-        spans.set(recorder, span);
-        recorder.traceContext = trace.setSpan(parent, span);
-      }
+      recorders.set(
+        request,
+        begin(request.method, (name) => request.headers.get(name) ?? undefined),
+      );
     },
     onParams({ request, params }) {
       const recorder = recorders.get(request);
@@ -90,82 +169,25 @@ export function createRequestTelemetry(options: RequestTelemetryOptions): Reques
       if (!recorder) return undefined;
       recorder.executeStartedAt = performance.now();
       return {
-        // Runs before Yoga masks the result (its masking plugin comes after ours), so the
-        // original error of a bug is still there for the log line.
+        // Runs before Yoga masks the result (its masking plugin comes after ours).
         onExecuteDone({ result }) {
-          recorder.executeEndedAt = performance.now();
-          if (isAsyncIterable(result)) return;
-          for (const error of result.errors ?? []) {
-            const original = error.originalError;
-            if (!original || original instanceof GraphQLError) continue;
-            recorder.recordUnexpectedError({
-              path: error.path?.join('.') ?? null,
-              type: original.name,
-              message: original.message,
-              stack: original.stack,
-              reported: error,
-            });
-          }
+          if (!isAsyncIterable(result)) executed(recorder, result.errors);
+          else recorder.executeEndedAt = performance.now();
         },
       };
     },
     onResultProcess({ request, result }) {
       const recorder = recorders.get(request);
       if (!recorder || isAsyncIterable(result)) return;
-      for (const single of Array.isArray(result) ? result : [result]) {
-        for (const error of single.errors ?? []) {
-          const code = error.extensions?.code;
-          recorder.recordGraphQLError(typeof code === 'string' ? code : 'UNKNOWN');
-        }
-      }
+      for (const single of Array.isArray(result) ? result : [result]) answered(recorder, single.errors);
     },
     onResponse({ request, response }) {
       const recorder = recorders.get(request);
       if (!recorder) return;
       recorders.delete(request);
-      metrics.graphql.inFlight.dec();
-      for (const type of recorder.errorResults) metrics.graphql.errors.inc({ kind: 'union', type });
-      for (const type of recorder.graphqlErrors) metrics.graphql.errors.inc({ kind: 'graphql', type });
-      operations.record(recorder, request.method, response.status);
-
-      const span = spans.get(recorder);
-      const errorTypes = recorder.errorTypes();
-      const unexpected = recorder.unexpectedErrors.length > 0 || recorder.graphqlErrors.includes(UNEXPECTED) || response.status >= 500;
-      const line = {
-        operationName: recorder.operationName,
-        operationType: recorder.operationType,
-        method: request.method,
-        httpStatus: response.status,
-        durationMs: Math.round(recorder.elapsedMs() * 10) / 10,
-        upstreamCalls: recorder.upstreamCalls.length,
-        upstreamRequestIds: recorder.upstreamRequestIds(),
-        errorTypes,
-        ...(span ? { traceId: span.spanContext().traceId } : {}),
-        ...(recorder.unexpectedErrors.length > 0
-          ? {
-              unexpectedErrors: recorder.unexpectedErrors.map(({ reported, ...error }) => ({
-                errorId: (reported as { errorId?: string }).errorId,
-                ...error,
-              })),
-            }
-          : {}),
-      };
-      if (unexpected) logger.error(line, 'graphql request');
-      else logger.info(line, 'graphql request');
-
-      if (span) {
-        const { operationName, operationType } = recorder;
-        span.updateName(operationType ? `${operationType}${operationName ? ` ${operationName}` : ''}` : 'GraphQL Operation');
-        if (operationName) span.setAttribute(ATTR_GRAPHQL_OPERATION_NAME, operationName);
-        if (operationType) span.setAttribute(ATTR_GRAPHQL_OPERATION_TYPE, operationType);
-        span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, response.status);
-        span.setAttribute(ATTR_UPSTREAM_CALLS, recorder.upstreamCalls.length);
-        if (errorTypes.length > 0) span.setAttribute(ATTR_ERROR_TYPES, errorTypes);
-        if (recorder.graphqlErrors.length > 0 || response.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-        span.end();
-      }
+      end(recorder, request.method, response.status);
     },
   };
 
-  return { plugin, recorderFor: (request) => recorders.get(request) };
+  return { plugin, recorderFor: (request) => recorders.get(request), begin, executed, answered, end };
 }

@@ -70,7 +70,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       )
     : undefined;
   const gateway = createGateway(config, { logger, tracerProvider: options.tracerProvider, ...(transport ? { transport } : {}) });
-  const server: Server = createServer(gateway.yoga);
+  const server: Server = createServer(gateway.handle);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
