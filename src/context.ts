@@ -79,28 +79,55 @@ export function createCredentialResolver(config: Config): CredentialResolver {
 export interface OperationDeadline {
   /** Aborts when the operation's upstream time is up or the caller went away. */
   signal(): AbortSignal;
+  /** The operation is over: stops the timer and unhooks from the request (never aborts). */
+  dispose(): void;
 }
 
+/** Subscribes to the caller going away; returns the unsubscribe. */
+export type OnRequestAbort = (listener: (reason: unknown) => void) => () => void;
+
 /**
- * The deadline starts with the operation, but its signal (a timer and a joined signal) is only
- * built when a resolver first calls the upstream: cached and rejected requests never pay for it.
+ * The deadline starts with the operation, but its signal is only built when a resolver first calls
+ * the upstream: cached and rejected requests never pay for it. One AbortController and one timer,
+ * released by `dispose` when the operation ends (the profile showed `AbortSignal.any` plus
+ * `AbortSignal.timeout` as 7% of a list page's CPU). The timeout reason is the same
+ * `TimeoutError` DOMException `AbortSignal.timeout` gives, which the transport reports as `Timeout`.
  */
-export function createDeadline(timeoutMs: number, requestSignal: () => AbortSignal): OperationDeadline {
+export function createDeadline(timeoutMs: number, onRequestAbort: OnRequestAbort): OperationDeadline {
   const endsAt = performance.now() + timeoutMs;
-  let signal: AbortSignal | undefined;
+  let controller: AbortController | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let unhook: (() => void) | undefined;
   return {
     signal() {
-      signal ??= AbortSignal.any([requestSignal(), AbortSignal.timeout(Math.max(1, Math.ceil(endsAt - performance.now())))]);
-      return signal;
+      if (controller === undefined) {
+        const own = new AbortController();
+        controller = own;
+        timer = setTimeout(
+          () => own.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+          Math.max(1, Math.ceil(endsAt - performance.now())),
+        );
+        timer.unref();
+        unhook = onRequestAbort((reason) => own.abort(reason));
+      }
+      return controller.signal;
+    },
+    dispose() {
+      clearTimeout(timer);
+      unhook?.();
+      timer = undefined;
+      unhook = undefined;
     },
   };
 }
 
-/** What the context needs of the HTTP request, whichever server read it (Yoga, or the known-operation path). */
+/** What the context needs of the HTTP request, whichever server read it (Yoga, or the known-operation route). */
 export interface Caller {
   authorization: string | null;
   /** Aborts when the client goes away; only called when something needs it. */
   signal(): AbortSignal;
+  /** A cheaper way to hear of the client going away, when the server has one (else `signal()` is used). */
+  onAbort?: OnRequestAbort;
 }
 
 /** `recorder` comes from the request telemetry; without one the request gets its own. */
@@ -111,7 +138,7 @@ export function createContext(deps: ContextDeps, caller: Caller, recorder = new 
   // lazy stand-in whose own listeners stop firing once any signal derives from it. Built on first
   // use only, like the deadline's, so requests that never need it don't pay for it.
   const requestSignal = memo(() => AbortSignal.any([caller.signal()]));
-  const deadline = createDeadline(config.timeoutMs, caller.signal);
+  const deadline = createDeadline(config.timeoutMs, caller.onAbort ?? ((listener) => onAbortOf(requestSignal(), listener)));
   const batchSize = metrics?.dataloader.batchSize;
   const loaders =
     credential instanceof AuthenticationError
@@ -127,6 +154,16 @@ export function createContext(deps: ContextDeps, caller: Caller, recorder = new 
           }),
         );
   return { config, client, credential, deadline, loaders, jobStatus, requestSignal, recorder };
+}
+
+function onAbortOf(signal: AbortSignal, listener: (reason: unknown) => void): () => void {
+  if (signal.aborted) {
+    listener(signal.reason);
+    return () => undefined;
+  }
+  const onAbort = (): void => listener(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+  return () => signal.removeEventListener('abort', onAbort);
 }
 
 function memo<T>(create: () => T): () => T {

@@ -12,6 +12,7 @@ import type { Logger } from './logger.js';
 import { DOCUMENT_ID_PARAM, loadPersistedOperations, usePersistedOperationsManifest } from './persisted-operations.js';
 import { createMaskError, createYogaLogger } from './plugins/mask-error.js';
 import { useCompiledExecution } from './plugins/use-compiled-execution.js';
+import { useDeadlineRelease } from './plugins/use-deadline-release.js';
 import { useEntitiesLimit } from './plugins/use-entities-limit.js';
 import { useOperationLimits } from './plugins/use-operation-limits.js';
 import { usePrivateCacheControl } from './plugins/use-private-cache-control.js';
@@ -125,6 +126,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       useOperationLimits(config.limits),
       useEntitiesLimit(config.limits.maxEntityIds),
       useCompiledExecution(known),
+      useDeadlineRelease(),
       usePrivateCacheControl(GRAPHQL_ENDPOINT),
       useReadinessCheck({
         endpoint: '/ready',

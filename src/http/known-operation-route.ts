@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { type ExecutionResult, GraphQLError } from 'graphql';
-import { type YogaServerInstance, processRegularResult } from 'graphql-yoga';
+import { type YogaServerInstance, isPromise, processRegularResult } from 'graphql-yoga';
 import { type Caller, type Context, type ContextDeps, createContext } from '../context.js';
 import type { CompiledOperation, KnownOperations } from '../execution/known-operations.js';
 import { VARY, cacheControlFor } from '../plugins/use-private-cache-control.js';
@@ -93,10 +93,12 @@ export function createGatewayHandler(options: KnownOperationRouteOptions): NodeH
     recorder.operationName = operation.name;
     recorder.operationType = 'query';
     let result: ExecutionResult;
+    let context: Context | undefined;
     try {
-      const context = createContext(contextDeps, callerOf(request, response), recorder);
+      context = createContext(contextDeps, callerOf(request, response), recorder);
       recorder.executeStartedAt = performance.now();
-      result = await operation.compiled.query(undefined, context, known.variables);
+      const pending = operation.compiled.query(undefined, context, known.variables);
+      result = isPromise(pending) ? await pending : pending;
       telemetry.executed(recorder, result.errors);
     } catch (error) {
       // Not a resolver's error (graphql-jit catches those): a bug in building the context or in
@@ -104,6 +106,8 @@ export function createGatewayHandler(options: KnownOperationRouteOptions): NodeH
       const wrapped = new GraphQLError(error instanceof Error ? error.message : String(error), { originalError: error as Error });
       telemetry.executed(recorder, [wrapped]);
       result = { errors: [wrapped] };
+    } finally {
+      context?.deadline.dispose();
     }
     if (result.errors?.length) result = { ...result, errors: result.errors.map((error) => maskError(error as GraphQLError)) };
     telemetry.answered(recorder, result.errors);
@@ -167,6 +171,17 @@ function callerOf(request: IncomingMessage, response: ServerResponse): Caller {
   let controller: AbortController | undefined;
   return {
     authorization: request.headers.authorization ?? null,
+    onAbort(listener) {
+      const onClose = (): void => {
+        if (!response.writableFinished) listener(new DOMException('The client closed the connection', 'AbortError'));
+      };
+      if (response.destroyed) {
+        onClose();
+        return () => undefined;
+      }
+      response.once('close', onClose);
+      return () => response.off('close', onClose);
+    },
     signal() {
       if (controller === undefined) {
         controller = new AbortController();

@@ -1,8 +1,7 @@
 import DataLoader from 'dataloader';
-import { type FineTuneJob, toFineTuneJob } from '../model/fine-tune-job.js';
+import { type FineTuneJob, mapOnce } from '../model/fine-tune-job.js';
 import type { FineTunesClient } from '../upstream/client.js';
 import type { UpstreamCredential } from '../upstream/credential.js';
-import type { WireJob } from '../upstream/wire.js';
 import type { UpstreamCallRecorder } from '../upstream/transport.js';
 
 export type JobLoader = DataLoader<string, FineTuneJob>;
@@ -33,21 +32,6 @@ export function createJobLoader(options: JobLoaderOptions): JobLoader {
     onBatch?.(ids.length);
     return mapSettled(ids, concurrency, async (id) => mapOnce((await client.getJob(id, credential, signal, recorder)).job, utcOffset));
   });
-}
-
-/**
- * Jobs served from the finished-job cache are the same wire objects request after request: map each
- * one once. Mapped jobs are immutable values, so sharing them across requests is safe; the entry
- * lives exactly as long as the cached wire object.
- */
-const mapped = new WeakMap<WireJob, { utcOffset: string; job: FineTuneJob }>();
-
-function mapOnce(wire: WireJob, utcOffset: string): FineTuneJob {
-  const hit = mapped.get(wire);
-  if (hit !== undefined && hit.utcOffset === utcOffset) return hit.job;
-  const job = toFineTuneJob(wire, utcOffset);
-  mapped.set(wire, { utcOffset, job });
-  return job;
 }
 
 /**

@@ -124,6 +124,22 @@ export function toFineTuneJob(wire: WireJob, utcOffset: string): FineTuneJob {
   };
 }
 
+/**
+ * `toFineTuneJob`, once per wire object. Wire objects are shared request after request: the
+ * finished-job cache keeps them, and callers joining one in-flight upstream call (a dashboard's
+ * list page) all get the same parsed reply. Mapped jobs are immutable values, so sharing them is
+ * safe; an entry lives exactly as long as its wire object.
+ */
+export function mapOnce(wire: WireJob, utcOffset: string): FineTuneJob {
+  const hit = mapped.get(wire);
+  if (hit !== undefined && hit.utcOffset === utcOffset) return hit.job;
+  const job = toFineTuneJob(wire, utcOffset);
+  mapped.set(wire, { utcOffset, job });
+  return job;
+}
+
+const mapped = new WeakMap<WireJob, { utcOffset: string; job: FineTuneJob }>();
+
 function toHyperParameters(value: unknown): HyperParameters | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
   const raw = value as Record<string, unknown>;
