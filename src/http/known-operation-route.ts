@@ -4,6 +4,7 @@ import { type YogaServerInstance, isPromise, processRegularResult } from 'graphq
 import { type Caller, type Context, type ContextDeps, createContext } from '../context.js';
 import type { CompiledOperation, KnownOperations } from '../execution/known-operations.js';
 import { VARY, cacheControlFor } from '../plugins/use-private-cache-control.js';
+import type { RequestRecorder } from '../telemetry/request-recorder.js';
 import type { RequestTelemetry } from '../telemetry/request-telemetry.js';
 import { type SingleResultMediaType, singleResultMediaType } from './accept.js';
 
@@ -87,9 +88,8 @@ export function createGatewayHandler(options: KnownOperationRouteOptions): NodeH
     return { operation, variables: variables ?? {}, mediaType };
   };
 
-  const run = async (request: IncomingMessage, response: ServerResponse, known: KnownRequest, arrivedAt: number): Promise<void> => {
+  const run = async (request: IncomingMessage, response: ServerResponse, known: KnownRequest, recorder: RequestRecorder): Promise<void> => {
     const { operation, mediaType } = known;
-    const recorder = telemetry.begin('POST', (name) => single(request.headers, name), arrivedAt);
     recorder.operationName = operation.name;
     recorder.operationType = 'query';
     let result: ExecutionResult;
@@ -140,16 +140,20 @@ export function createGatewayHandler(options: KnownOperationRouteOptions): NodeH
   return (request, response) => {
     const mediaType = admit(request);
     if (mediaType === null) return yoga(request, response);
-    const arrivedAt = performance.now();
+    // Counted (in flight, duration) from arrival, as Yoga counts its own; if Yoga ends up serving
+    // the request, its telemetry plugin takes this recorder over.
+    const recorder = telemetry.begin('POST', (name) => single(request.headers, name));
     readBody(request, (text) => {
-      const knownRequest = recognise(text, mediaType);
+      const knownRequest = text === null ? null : recognise(text, mediaType);
       if (knownRequest === null) {
-        // Whatwg-node (under Yoga) reads a body a framework already read from `request.body`.
-        (request as IncomingMessage & { body?: string }).body = text;
+        // Whatwg-node (under Yoga) reads a body a framework already read from `request.body`; a
+        // body cut short is left for Yoga to find so (it answers 400, as without this route).
+        if (text !== null) (request as IncomingMessage & { body?: string }).body = text;
+        telemetry.handOver(request, recorder);
         yoga(request, response);
         return;
       }
-      run(request, response, knownRequest, arrivedAt).catch((error: unknown) => {
+      run(request, response, knownRequest, recorder).catch((error: unknown) => {
         // Only writing the response can get here; the socket is past saving.
         response.destroy(error instanceof Error ? error : undefined);
       });
@@ -157,14 +161,21 @@ export function createGatewayHandler(options: KnownOperationRouteOptions): NodeH
   };
 }
 
-/** Reads a whole body (its length already checked against the limit); a client that goes away mid-body gets nothing. */
-function readBody(request: IncomingMessage, onBody: (text: string) => void): void {
+/** Reads a whole body (its length already checked against the limit); null when the client went away mid-body. */
+function readBody(request: IncomingMessage, onBody: (text: string | null) => void): void {
   request.setEncoding('utf8');
   let text = '';
+  let ended = false;
   request.on('data', (chunk: string) => {
     text += chunk;
   });
-  request.once('end', () => onBody(text));
+  request.once('end', () => {
+    ended = true;
+    onBody(text);
+  });
+  request.once('close', () => {
+    if (!ended) onBody(null);
+  });
 }
 
 function callerOf(request: IncomingMessage, response: ServerResponse): Caller {

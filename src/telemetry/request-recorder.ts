@@ -20,7 +20,7 @@ export interface UnexpectedError {
  */
 export class RequestRecorder implements UpstreamCallRecorder {
   /** `performance.now()` when the request arrived. */
-  readonly startedAt: number;
+  readonly startedAt = performance.now();
   /** When execution began and ended (`performance.now()`); null for requests never executed. */
   executeStartedAt: number | null = null;
   executeEndedAt: number | null = null;
@@ -34,10 +34,6 @@ export class RequestRecorder implements UpstreamCallRecorder {
   readonly graphqlErrors: string[] = [];
   /** Bugs: what the client only sees masked as "Unexpected error.", with their stack for the log. */
   readonly unexpectedErrors: UnexpectedError[] = [];
-
-  constructor(startedAt = performance.now()) {
-    this.startedAt = startedAt;
-  }
 
   recordUpstreamCall(call: UpstreamCallRecord): void {
     this.upstreamCalls.push(call);

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, type TextMapGetter, type Tracer, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE } from '@opentelemetry/semantic-conventions';
@@ -27,7 +28,9 @@ export interface RequestTelemetry {
    * when it arrives, `executed` with the errors execution produced (before masking), `answered`
    * with the errors sent (after masking), `end` when the response is written.
    */
-  begin(method: string, header: (name: string) => string | undefined, startedAt?: number): RequestRecorder;
+  begin(method: string, header: (name: string) => string | undefined): RequestRecorder;
+  /** A request `begin` counted that Yoga will serve after all: its plugin takes this recorder over. */
+  handOver(request: IncomingMessage, recorder: RequestRecorder): void;
   executed(recorder: RequestRecorder, errors: readonly GraphQLError[] | undefined): void;
   answered(recorder: RequestRecorder, errors: readonly GraphQLError[] | undefined): void;
   end(recorder: RequestRecorder, method: string, status: number): void;
@@ -63,8 +66,10 @@ export function createRequestTelemetry(options: RequestTelemetryOptions): Reques
   const propagator = new W3CTraceContextPropagator();
   const operations = createOperationMetrics(metrics.registry);
 
-  const begin = (method: string, header: (name: string) => string | undefined, startedAt?: number): RequestRecorder => {
-    const recorder = new RequestRecorder(startedAt);
+  const handedOver = new WeakMap<IncomingMessage, RequestRecorder>();
+
+  const begin = (method: string, header: (name: string) => string | undefined): RequestRecorder => {
+    const recorder = new RequestRecorder();
     metrics.graphql.inFlight.inc();
     if (tracer) {
       const parent = propagator.extract(ROOT_CONTEXT, header, headerGetter);
@@ -143,12 +148,11 @@ export function createRequestTelemetry(options: RequestTelemetryOptions): Reques
   };
 
   const plugin: Plugin = {
-    onRequest({ request, url }) {
+    onRequest({ request, url, serverContext }) {
       if (url.pathname !== graphqlEndpoint) return;
-      recorders.set(
-        request,
-        begin(request.method, (name) => request.headers.get(name) ?? undefined),
-      );
+      const nodeRequest = (serverContext as { req?: IncomingMessage } | undefined)?.req;
+      const recorder = nodeRequest === undefined ? undefined : handedOver.get(nodeRequest);
+      recorders.set(request, recorder ?? begin(request.method, (name) => request.headers.get(name) ?? undefined));
     },
     onParams({ request, params }) {
       const recorder = recorders.get(request);
@@ -189,5 +193,13 @@ export function createRequestTelemetry(options: RequestTelemetryOptions): Reques
     },
   };
 
-  return { plugin, recorderFor: (request) => recorders.get(request), begin, executed, answered, end };
+  return {
+    plugin,
+    recorderFor: (request) => recorders.get(request),
+    begin,
+    handOver: (request, recorder) => handedOver.set(request, recorder),
+    executed,
+    answered,
+    end,
+  };
 }

@@ -39,6 +39,7 @@ export interface CachingClient extends FineTunesClient {
 export function withFinishedJobCache(client: FineTunesClient, options: JobCacheOptions, observer?: JobCacheObserver): CachingClient {
   const enabled = options.finishedTtlMs > 0 || options.activeTtlMs > 0;
   const cache = new LRUCache<string, DecodedJob>({ max: Math.max(1, options.maxEntries), ttlAutopurge: false });
+  const remembered = new WeakSet<unknown[]>();
   let hits = 0;
   let misses = 0;
 
@@ -67,7 +68,9 @@ export function withFinishedJobCache(client: FineTunesClient, options: JobCacheO
     },
     async listJobs(query, credential, signal, recorder) {
       const page = await client.listJobs(query, credential, signal, recorder);
-      if (enabled) {
+      // Callers that joined one in-flight call share its parsed entries: remember them once.
+      if (enabled && !remembered.has(page.jobs)) {
+        remembered.add(page.jobs);
         for (const job of page.jobs) if (isWireJob(job)) remember(credential, { requestId: page.requestId, job });
       }
       return page;
