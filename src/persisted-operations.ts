@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { defaultExtractPersistedOperationId, usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
-import { type DocumentNode, parse } from 'graphql';
+import { parse } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { ConfigError } from './config.js';
 
@@ -16,8 +16,13 @@ import { ConfigError } from './config.js';
  * In "only" mode nothing else runs, so the public API is exactly the operations the frontend ships.
  */
 
-/** Documents by the hex SHA-256 of their text. */
-export type PersistedOperations = ReadonlyMap<string, DocumentNode>;
+/**
+ * Document texts by the hex SHA-256 of their text. Texts, not parsed documents: Yoga's plugin runs a
+ * text through the usual parse and validation caches, while a parsed document would be cached under
+ * the placeholder text `__PERSISTED_OPERATION_<hash>__`, which any client can also send as a query,
+ * filling that cache entry with a syntax error every later request by id would get.
+ */
+export type PersistedOperations = ReadonlyMap<string, string>;
 
 /** The request body field carrying a document identifier; Yoga must be told to accept it. */
 export const DOCUMENT_ID_PARAM = 'documentId';
@@ -39,7 +44,7 @@ export function loadPersistedOperations(path: string): PersistedOperations {
   if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest)) {
     throw problem('must be a JSON object of { "<sha256>": "<document>" }');
   }
-  const operations = new Map<string, DocumentNode>();
+  const operations = new Map<string, string>();
   const problems: string[] = [];
   for (const [id, document] of Object.entries(manifest)) {
     const hash = id.startsWith(SHA256_PREFIX) ? id.slice(SHA256_PREFIX.length) : id;
@@ -52,7 +57,8 @@ export function loadPersistedOperations(path: string): PersistedOperations {
       continue;
     }
     try {
-      operations.set(hash, parse(document));
+      parse(document);
+      operations.set(hash, document);
     } catch (error) {
       problems.push(`entry ${id} does not parse (${(error as Error).message})`);
     }
@@ -60,6 +66,22 @@ export function loadPersistedOperations(path: string): PersistedOperations {
   if (problems.length > 0) throw problem(problems.join('; '));
   if (operations.size === 0) throw problem('has no operations');
   return operations;
+}
+
+/**
+ * The hex id a request names its trusted document by, in either shape (see above); undefined when
+ * it names none, null when it names one in a shape this gateway does not read (left to Yoga).
+ */
+export function persistedOperationId(params: { documentId?: unknown; extensions?: unknown }): string | null | undefined {
+  const { documentId, extensions } = params;
+  if (documentId !== undefined) {
+    if (typeof documentId !== 'string') return null;
+    return documentId.startsWith(SHA256_PREFIX) ? documentId.slice(SHA256_PREFIX.length) : documentId;
+  }
+  const apq = typeof extensions === 'object' && extensions !== null ? (extensions as { persistedQuery?: unknown }).persistedQuery : undefined;
+  if (apq === undefined) return undefined;
+  const { version, sha256Hash } = (apq ?? {}) as { version?: unknown; sha256Hash?: unknown };
+  return version === 1 && typeof sha256Hash === 'string' ? sha256Hash : null;
 }
 
 export interface PersistedOperationsOptions {

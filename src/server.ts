@@ -154,9 +154,9 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     },
     graphqlEndpoint: GRAPHQL_ENDPOINT,
     maxBodyBytes: config.limits.maxBodyBytes,
-    enabled: config.knownOperationRoute && !config.persistedOperationsOnly,
+    enabled: config.knownOperationRoute,
     corsEnabled: config.corsOrigins.length > 0,
-    persistedOperations: persistedOperations !== null,
+    persisted: persistedOperations ? { operations: persistedOperations, only: config.persistedOperationsOnly } : null,
   });
 
   let closing: Promise<void> | undefined;
