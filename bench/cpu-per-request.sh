@@ -3,11 +3,13 @@
 # 2-core machine than req/s): starts the built simulator and gateway (`npm run build` first),
 # loads one query with autocannon (32 connections) and reads the gateway's CPU ticks from /proc.
 #   bench/cpu-per-request.sh [ENV=value ...]      e.g. bench/cpu-per-request.sh LOG_LEVEL=warn
-# Q (the JSON body), D (seconds, default 6) and NODEFLAGS (node flags for the gateway) override.
+# Q (the JSON body), D (seconds, default 6) and NODEFLAGS (node flags for the gateway; default:
+# those of `npm run start:prod`) override.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIMPORT=${SIMPORT:-4601}; GWPORT=${GWPORT:-4602}
 Q=${Q:-'{"query":"{ fineTune(id: \"ft-202410291653-1c7f\") { ... on FineTuneJob { id jobName status model baseModel createdAt endedAt durationSeconds isTerminal trainingType usage hyperParameters { nEpochs learningRate } } } }"}'}
+NODEFLAGS=${NODEFLAGS-$(node -e 'const s = require("./package.json").scripts["start:prod"].split(/\s+/); console.log(s.slice(s.indexOf("node") + 1, s.indexOf("dist/main.js")).join(" "))')}
 SIMULATOR_PORT=$SIMPORT node dist/simulator/main.js > /dev/null & sim=$!
 sleep 0.8
 env "$@" PORT=$GWPORT DASHSCOPE_BASE_URL=http://127.0.0.1:$SIMPORT DASHSCOPE_API_KEY=sk-simulator-demo NODE_ENV=production \

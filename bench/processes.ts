@@ -26,6 +26,20 @@ export async function startProcess(name: string, args: string[], env: Record<str
   throw new Error(`${name} did not start`);
 }
 
+/**
+ * The node flags `npm run start:prod` runs the gateway with (the V8 heap settings): the benchmark
+ * measures the gateway as production runs it.
+ */
+export function productionNodeFlags(): string[] {
+  const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const command = scripts['start:prod'] ?? '';
+  const words = command.split(/\s+/);
+  const node = words.indexOf('node');
+  const main = words.indexOf('dist/main.js');
+  if (node === -1 || main === -1) throw new Error(`start:prod does not run "node … dist/main.js": ${command}`);
+  return words.slice(node + 1, main);
+}
+
 export async function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));

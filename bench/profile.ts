@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import autocannon from 'autocannon';
-import { startProcess, stopProcess } from './processes.js';
+import { productionNodeFlags, startProcess, stopProcess } from './processes.js';
 
 /**
  * `npm run bench:profile`: runs the production gateway under `--cpu-prof` while autocannon loads
@@ -18,7 +18,7 @@ mkdirSync(dir, { recursive: true });
 
 const sim = await startProcess('simulator', ['dist/simulator/main.js'], {});
 const simOrigin = `http://127.0.0.1:${sim.port}`;
-const gateway = await startProcess('gateway', ['--cpu-prof', `--cpu-prof-dir=${dir}`, 'dist/main.js'], {
+const gateway = await startProcess('gateway', [...productionNodeFlags(), '--cpu-prof', `--cpu-prof-dir=${dir}`, 'dist/main.js'], {
   DASHSCOPE_BASE_URL: simOrigin,
   DASHSCOPE_API_KEY: 'sk-simulator-demo',
   NODE_ENV: 'production',

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import autocannon from 'autocannon';
-import { peakRssMiB, startProcess, stopProcess } from './processes.js';
+import { peakRssMiB, productionNodeFlags, startProcess, stopProcess } from './processes.js';
 
 /**
  * `npm run bench`: the gateway (built for production) against a bare undici pass-through proxy,
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
       },
     ];
     const env = { DASHSCOPE_BASE_URL: simOrigin, DASHSCOPE_API_KEY: API_KEY, NODE_ENV: 'production' };
-    const gateway = await startProcess('gateway', ['dist/main.js'], env);
+    const gateway = await startProcess('gateway', [...productionNodeFlags(), 'dist/main.js'], env);
     const proxy = await startProcess('proxy', ['dist/bench/passthrough-proxy.js'], env);
 
     const only = process.env.BENCH_ONLY;
