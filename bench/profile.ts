@@ -5,7 +5,7 @@ import { productionNodeFlags, startProcess, stopProcess } from './processes.js';
 
 /**
  * `npm run bench:profile`: runs the production gateway under `--cpu-prof` while autocannon loads
- * one scenario (BENCH_PROFILE_SCENARIO=list|single, default list), then prints where the CPU time
+ * one scenario (BENCH_PROFILE_SCENARIO=list|single|aliases, default list), then prints where the CPU time
  * went: self time by package / file and the hottest functions.
  */
 const scenario = process.env.BENCH_PROFILE_SCENARIO ?? 'list';
@@ -24,10 +24,20 @@ const gateway = await startProcess('gateway', [...productionNodeFlags(), '--cpu-
   NODE_ENV: 'production',
 });
 const fields = 'id jobName status model baseModel createdAt endedAt durationSeconds isTerminal trainingType usage hyperParameters { nEpochs learningRate }';
-const query =
-  scenario === 'single'
-    ? `{ fineTune(id: "ft-202410291653-1c7f") { ... on FineTuneJob { ${fields} } } }`
-    : `{ fineTunes(page: { size: 20 }) { ... on JobConnection { totalCount nodes { ${fields} } } } }`;
+const runningIds = async (): Promise<string[]> => {
+  const response = await fetch(`${simOrigin}/api/v1/fine-tunes?page_no=1&page_size=100`, { headers: { authorization: 'Bearer sk-simulator-demo' } });
+  const body = (await response.json()) as { output: { jobs: { job_id: string; status: string }[] } };
+  return body.output.jobs.filter((job) => !['SUCCEEDED', 'FAILED', 'CANCELED'].includes(job.status)).map((job) => job.job_id);
+};
+const queries: Record<string, () => Promise<string>> = {
+  single: async () => `{ fineTune(id: "ft-202410291653-1c7f") { ... on FineTuneJob { ${fields} } } }`,
+  list: async () => `{ fineTunes(page: { size: 20 }) { ... on JobConnection { totalCount nodes { ${fields} } } } }`,
+  aliases: async () => {
+    const ids = await runningIds();
+    return `{ ${Array.from({ length: 20 }, (_, i) => `a${i}: fineTune(id: "${ids[i % 5]}") { ... on FineTuneJob { ${fields} } }`).join(' ')} }`;
+  },
+};
+const query = await (queries[scenario] ?? queries.list!)();
 await new Promise((resolve, reject) =>
   autocannon(
     {
