@@ -5,7 +5,7 @@ import { productionNodeFlags, startProcess, stopProcess } from './processes.js';
 
 /**
  * `npm run bench:profile`: runs the production gateway under `--cpu-prof` while autocannon loads
- * one scenario (BENCH_PROFILE_SCENARIO=list|single|aliases, default list), then prints where the CPU time
+ * one scenario (BENCH_PROFILE_SCENARIO=list|single|aliases|distinct, default list), then prints where the CPU time
  * went: self time by package / file and the hottest functions.
  */
 const scenario = process.env.BENCH_PROFILE_SCENARIO ?? 'list';
@@ -37,7 +37,10 @@ const queries: Record<string, () => Promise<string>> = {
     return `{ ${Array.from({ length: 20 }, (_, i) => `a${i}: fineTune(id: "${ids[i % 5]}") { ... on FineTuneJob { ${fields} } }`).join(' ')} }`;
   },
 };
-const query = await (queries[scenario] ?? queries.list!)();
+const query = scenario === 'distinct' ? '' : await (queries[scenario] ?? queries.list!)();
+// `distinct`: each connection asks for its own running job, so requests seldom share an upstream call.
+const distinctIds = scenario === 'distinct' ? await runningIds() : [];
+let nextClient = 0;
 await new Promise((resolve, reject) =>
   autocannon(
     {
@@ -45,6 +48,14 @@ await new Promise((resolve, reject) =>
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query }),
+      ...(scenario === 'distinct'
+        ? {
+            setupClient: (client: { setBody(body: string): void }) => {
+              const id = distinctIds[nextClient++ % distinctIds.length];
+              client.setBody(JSON.stringify({ query: `{ fineTune(id: "${id}") { ... on FineTuneJob { ${fields} } } }` }));
+            },
+          }
+        : {}),
       connections: 32,
       duration: seconds,
     },

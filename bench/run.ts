@@ -21,12 +21,18 @@ const LATENCIES = (process.env.BENCH_LATENCIES ?? '0,20').split(',').map(Number)
 const API_KEY = 'sk-simulator-demo';
 
 const JOB_FIELDS = 'id jobName status model baseModel createdAt endedAt durationSeconds isTerminal trainingType usage hyperParameters { nEpochs learningRate }';
+const jobQuery = (id: string): string => `{ fineTune(id: "${id}") { ... on FineTuneJob { ${JOB_FIELDS} } ... on Error { code } } }`;
 
 interface Scenario {
   name: string;
   gateway: { query: string };
   /** The REST path the proxy forwards for the same data; null when there is no single equivalent. */
   proxyPath: string | null;
+  /**
+   * Each connection asks for its own item instead (connection i takes entry i modulo the length):
+   * concurrent requests then seldom share an upstream call, so every request costs about one.
+   */
+  perConnection?: { gatewayQueries: string[]; proxyPaths: string[] };
 }
 
 interface RunResult {
@@ -68,6 +74,12 @@ async function main(): Promise<void> {
         proxyPath: `/api/v1/fine-tunes/${ids.finished[0]}`,
       },
       {
+        name: `single job, a distinct running job per connection (${ids.running.length} ids)`,
+        gateway: { query: jobQuery(ids.running[0]!) },
+        proxyPath: `/api/v1/fine-tunes/${ids.running[0]}`,
+        perConnection: { gatewayQueries: ids.running.map(jobQuery), proxyPaths: ids.running.map((id) => `/api/v1/fine-tunes/${id}`) },
+      },
+      {
         name: '20 aliases over 5 ids (running)',
         gateway: {
           query: `{ ${Array.from({ length: 20 }, (_, i) => `a${i}: fineTune(id: "${ids.running[i % 5]}") { ... on FineTuneJob { ${JOB_FIELDS} } }`).join(' ')} }`,
@@ -91,6 +103,20 @@ async function main(): Promise<void> {
             target === 'gateway'
               ? { url: `http://127.0.0.1:${port}/graphql`, method: 'POST' as const, headers: { 'content-type': 'application/json' }, body: JSON.stringify(scenario.gateway) }
               : { url: `http://127.0.0.1:${port}${scenario.proxyPath}`, method: 'GET' as const };
+          const perConnection = scenario.perConnection;
+          if (perConnection) {
+            let next = 0;
+            (request as autocannon.Options).setupClient = (client) => {
+              const index = next++;
+              if (target === 'gateway') {
+                const queries = perConnection.gatewayQueries;
+                client.setBody(JSON.stringify({ query: queries[index % queries.length] }));
+              } else {
+                const paths = perConnection.proxyPaths;
+                client.setRequest({ method: 'GET', path: paths[index % paths.length] });
+              }
+            };
+          }
           await load(request, WARMUP);
           await fetch(`${simOrigin}/__simulator/reset`, { method: 'POST' });
           const result = await load(request, DURATION);

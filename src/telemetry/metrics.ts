@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { SeriesCounter, SeriesHistogram } from './series.js';
 
 /**
  * The gateway's Prometheus metrics, in a registry of its own: two gateways in one process (tests,
@@ -9,14 +10,14 @@ export interface GatewayMetrics {
   readonly registry: Registry;
   readonly graphql: {
     /** Typed union errors by `__typename` (kind="union") and `errors[]` entries by `extensions.code` (kind="graphql"). */
-    readonly errors: Counter<'kind' | 'type'>;
+    readonly errors: SeriesCounter<'kind' | 'type'>;
     /** GraphQL HTTP requests being served right now. */
     readonly inFlight: Gauge;
   };
   readonly upstream: {
     /** Every real HTTP call, by endpoint and HTTP status (or network failure code). */
-    readonly calls: Counter<'endpoint' | 'status'>;
-    readonly duration: Histogram<'endpoint' | 'status'>;
+    readonly calls: SeriesCounter<'endpoint' | 'status'>;
+    readonly duration: SeriesHistogram<'endpoint' | 'status'>;
     /** Incremented by a retry layer for each attempt after the first; `reason` e.g. "429", "503", "ConnectionReset". */
     readonly retries: Counter<'endpoint' | 'reason'>;
     /** Real calls that ended in a timeout (connect, headers, body, or the operation deadline). */
@@ -24,12 +25,12 @@ export interface GatewayMetrics {
   };
   readonly dataloader: {
     /** Keys per batch function call: how well per-request batching works. */
-    readonly batchSize: Histogram<'loader'>;
+    readonly batchSize: SeriesHistogram<'loader'>;
   };
   readonly cache: {
     /** For any cache in front of the upstream: `cache` names it (e.g. "finished-jobs"). */
-    readonly hits: Counter<'cache'>;
-    readonly misses: Counter<'cache'>;
+    readonly hits: SeriesCounter<'cache'>;
+    readonly misses: SeriesCounter<'cache'>;
   };
 }
 
@@ -47,14 +48,16 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
   const registry = new Registry();
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  // Series metrics (see series.ts) for what is counted on every request or upstream call.
+  const series = { registry };
   return {
     registry,
     graphql: {
-      errors: new Counter({
+      errors: new SeriesCounter({
+        ...series,
         name: 'gateway_graphql_errors_total',
         help: 'GraphQL errors: typed union results by __typename (kind="union"), errors[] entries by extensions.code (kind="graphql").',
         labelNames: ['kind', 'type'],
-        registers,
       }),
       inFlight: new Gauge({
         name: 'gateway_graphql_requests_in_flight',
@@ -63,18 +66,18 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
       }),
     },
     upstream: {
-      calls: new Counter({
+      calls: new SeriesCounter({
+        ...series,
         name: 'gateway_upstream_requests_total',
         help: 'HTTP calls to the DashScope API, by endpoint and HTTP status (or the network failure code).',
         labelNames: ['endpoint', 'status'],
-        registers,
       }),
-      duration: new Histogram({
+      duration: new SeriesHistogram({
+        ...series,
         name: 'gateway_upstream_request_duration_seconds',
         help: 'Latency of each HTTP call to the DashScope API, body included.',
         labelNames: ['endpoint', 'status'],
         buckets: UPSTREAM_BUCKETS,
-        registers,
       }),
       retries: new Counter({
         name: 'gateway_upstream_retries_total',
@@ -90,17 +93,17 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
       }),
     },
     dataloader: {
-      batchSize: new Histogram({
+      batchSize: new SeriesHistogram({
+        ...series,
         name: 'gateway_dataloader_batch_size',
         help: 'Keys per DataLoader batch.',
         labelNames: ['loader'],
         buckets: BATCH_BUCKETS,
-        registers,
       }),
     },
     cache: {
-      hits: new Counter({ name: 'gateway_cache_hits_total', help: 'Cache lookups answered from the cache.', labelNames: ['cache'], registers }),
-      misses: new Counter({ name: 'gateway_cache_misses_total', help: 'Cache lookups that went upstream.', labelNames: ['cache'], registers }),
+      hits: new SeriesCounter({ ...series, name: 'gateway_cache_hits_total', help: 'Cache lookups answered from the cache.', labelNames: ['cache'] }),
+      misses: new SeriesCounter({ ...series, name: 'gateway_cache_misses_total', help: 'Cache lookups that went upstream.', labelNames: ['cache'] }),
     },
   };
 }
