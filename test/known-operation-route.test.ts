@@ -99,6 +99,18 @@ interface Side {
   logs: LogCapture;
 }
 
+/** Starts both sides (same env and options) before a describe block's tests and closes them after. */
+function startSides(assign: (sides: [Side, Side]) => void, env: Record<string, string | undefined> = {}, options?: Parameters<typeof startSide>[2]): void {
+  let started: [Side, Side] | undefined;
+  beforeAll(async () => {
+    started = await Promise.all([startSide('on', env, options), startSide('off', env, options)]);
+    assign(started);
+  });
+  afterAll(async () => {
+    await Promise.all((started ?? []).map((side) => side.stack.close()));
+  });
+}
+
 async function startSide(name: 'on' | 'off', env: Record<string, string | undefined> = {}, options: Pick<StackOptions, 'tracerProvider'> = {}): Promise<Side> {
   const logs = createLogCapture();
   const stack = await startStack({
@@ -404,12 +416,7 @@ const SMALL_JOB = `query SmallJob($id: ID!) { fineTune(id: $id) { __typename ...
 describe('the known-operation route answers exactly as Yoga does', () => {
   let on: Side;
   let off: Side;
-  beforeAll(async () => {
-    [on, off] = await Promise.all([startSide('on'), startSide('off')]);
-  });
-  afterAll(async () => {
-    await Promise.all([on?.stack.close(), off?.stack.close()]);
-  });
+  startSides((started) => ([on, off] = started));
 
   describe('success results', () => {
     it('one job (JobById, the whole job with every field)', async () => {
@@ -828,12 +835,7 @@ describe('the known-operation route answers exactly as Yoga does', () => {
 describe('a client that goes away while sending its body', () => {
   let on: Side;
   let off: Side;
-  beforeAll(async () => {
-    [on, off] = await Promise.all([startSide('on'), startSide('off')]);
-  });
-  afterAll(async () => {
-    await Promise.all([on?.stack.close(), off?.stack.close()]);
-  });
+  startSides((started) => ([on, off] = started));
 
   it('is counted in flight while it uploads, then logged and measured as Yoga does', async () => {
     const body = JSON.stringify({ query: tagged('gone-mid-body', SMALL_JOB), variables: { id: JOB_ID } });
@@ -872,12 +874,7 @@ describe('a client that goes away while sending its body', () => {
 describe('NODE_ENV=development: the cause of a bug shown alike', () => {
   let on: Side;
   let off: Side;
-  beforeAll(async () => {
-    [on, off] = await Promise.all([startSide('on', { NODE_ENV: 'development' }), startSide('off', { NODE_ENV: 'development' })]);
-  });
-  afterAll(async () => {
-    await Promise.all([on?.stack.close(), off?.stack.close()]);
-  });
+  startSides((started) => ([on, off] = started), { NODE_ENV: 'development' });
 
   it('the same originalError (message and stack) in the answer', async () => {
     const [, routed] = await twice(on, off, post('dev-bug', `query DevBug { fineTune(id: "${BUG_ID}") { __typename } }`), 'route');
@@ -889,12 +886,7 @@ describe('NODE_ENV=development: the cause of a bug shown alike', () => {
 describe('CORS: with no origins configured, an Origin header changes nothing', () => {
   let on: Side;
   let off: Side;
-  beforeAll(async () => {
-    [on, off] = await Promise.all([startSide('on'), startSide('off')]);
-  });
-  afterAll(async () => {
-    await Promise.all([on?.stack.close(), off?.stack.close()]);
-  });
+  startSides((started) => ([on, off] = started));
 
   it('a cross-origin request: the route answers, without CORS headers, as Yoga', async () => {
     const [, routed] = await twice(on, off, { ...post('origin-no-cors', SMALL_JOB, { variables: { id: JOB_ID } }), headers: { ...DEFAULT_HEADERS, origin: 'https://app.example.com' } }, 'route');
@@ -906,12 +898,7 @@ describe('CORS: with origins configured, the same CORS headers as Yoga', () => {
   const ORIGIN = 'https://app.example.com';
   let on: Side;
   let off: Side;
-  beforeAll(async () => {
-    [on, off] = await Promise.all([startSide('on', { CORS_ORIGINS: ORIGIN }), startSide('off', { CORS_ORIGINS: ORIGIN })]);
-  });
-  afterAll(async () => {
-    await Promise.all([on?.stack.close(), off?.stack.close()]);
-  });
+  startSides((started) => ([on, off] = started), { CORS_ORIGINS: ORIGIN });
 
   const spec = (label: string, origin?: string): RequestSpec => ({
     ...post(`cors ${label}`, SMALL_JOB, { variables: { id: JOB_ID } }),
@@ -964,13 +951,7 @@ async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 
 describe('forwarding mode (DASHSCOPE_FORWARD_AUTH): the caller’s credential, on both paths', () => {
   let on: Side;
   let off: Side;
-  beforeAll(async () => {
-    const env = { DASHSCOPE_FORWARD_AUTH: 'true', DASHSCOPE_API_KEY: undefined };
-    [on, off] = await Promise.all([startSide('on', env), startSide('off', env)]);
-  });
-  afterAll(async () => {
-    await Promise.all([on?.stack.close(), off?.stack.close()]);
-  });
+  startSides((started) => ([on, off] = started), { DASHSCOPE_FORWARD_AUTH: 'true', DASHSCOPE_API_KEY: undefined });
 
   it.each([
     ['the right key', `Bearer ${DEMO_API_KEY}`, 'FineTuneJob'],
@@ -1008,13 +989,7 @@ describe('a persisted-operations manifest (trusted documents optional)', () => {
   const byId: RequestSpec = { body: JSON.stringify({ documentId, variables: { id: JOB_ID } }) };
   let on: Side;
   let off: Side;
-  beforeAll(async () => {
-    const env = { PERSISTED_OPERATIONS_MANIFEST: MANIFEST };
-    [on, off] = await Promise.all([startSide('on', env), startSide('off', env)]);
-  });
-  afterAll(async () => {
-    await Promise.all([on?.stack.close(), off?.stack.close()]);
-  });
+  startSides((started) => ([on, off] = started), { PERSISTED_OPERATIONS_MANIFEST: MANIFEST });
 
   it('a document id: Yoga the first time, then the route (the manifest gives it the text)', async () => {
     const [first, second] = await twice(on, off, byId, 'route');
@@ -1078,13 +1053,7 @@ describe('trusted documents only', () => {
   const [documentId, documentText] = Object.entries(manifest).find(([, text]) => text.includes('query JobDetails('))!;
   let on: Side;
   let off: Side;
-  beforeAll(async () => {
-    const env = { PERSISTED_OPERATIONS_MANIFEST: MANIFEST, PERSISTED_OPERATIONS_ONLY: 'true' };
-    [on, off] = await Promise.all([startSide('on', env), startSide('off', env)]);
-  });
-  afterAll(async () => {
-    await Promise.all([on?.stack.close(), off?.stack.close()]);
-  });
+  startSides((started) => ([on, off] = started), { PERSISTED_OPERATIONS_MANIFEST: MANIFEST, PERSISTED_OPERATIONS_ONLY: 'true' });
 
   it('a document id: the route once the document ran', async () => {
     await twice(on, off, { body: JSON.stringify({ documentId, variables: { id: JOB_ID } }) }, 'route');
