@@ -9,13 +9,13 @@ import { peakRssMiB, productionNodeFlags, startProcess, stopProcess } from './pr
  * at 0 ms and 20 ms upstream latency. Targets alternate round by round; each run's warm-up is
  * discarded. Writes bench/results/latest.{md,json}.
  *
- * Env: BENCH_DURATION_S (default 8), BENCH_WARMUP_S (2), BENCH_ROUNDS (2), BENCH_CONNECTIONS (32),
+ * Env: BENCH_DURATION_S (default 8), BENCH_WARMUP_S (2), BENCH_ROUNDS (3), BENCH_CONNECTIONS (32),
  * BENCH_LATENCIES (e.g. "0,20"), BENCH_ONLY (run only the scenarios whose name contains it).
  */
 
 const DURATION = Number(process.env.BENCH_DURATION_S ?? 8);
 const WARMUP = Number(process.env.BENCH_WARMUP_S ?? 2);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const LATENCIES = (process.env.BENCH_LATENCIES ?? '0,20').split(',').map(Number);
 const API_KEY = 'sk-simulator-demo';
