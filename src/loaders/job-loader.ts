@@ -3,6 +3,7 @@ import { type FineTuneJob, mapOnce } from '../model/fine-tune-job.js';
 import type { FineTunesClient } from '../upstream/client.js';
 import type { UpstreamCredential } from '../upstream/credential.js';
 import type { UpstreamCallRecorder } from '../upstream/transport.js';
+import type { AbortSignalLike } from '../upstream/abort.js';
 
 export type JobLoader = DataLoader<string, FineTuneJob>;
 
@@ -11,7 +12,7 @@ export interface JobLoaderOptions {
   credential: UpstreamCredential;
   utcOffset: string;
   /** The operation's deadline signal, made only when a call really goes upstream. */
-  signal: () => AbortSignal;
+  signal: () => AbortSignalLike;
   /** The request the loader serves: its upstream calls are reported there. */
   recorder?: UpstreamCallRecorder | undefined;
   /** Called with the number of keys of each batch (the batch-size metric). */

@@ -1,6 +1,7 @@
 import { UpstreamError } from '../errors.js';
 import type { SendLayer } from './index.js';
 import { abortedError } from './transport.js';
+import type { AbortSignalLike } from './abort.js';
 
 /** The code of the error a call gets when the wait queue is full. */
 export const OVERLOADED = 'Overloaded';
@@ -33,7 +34,7 @@ export function createConcurrencyLimit(options: ConcurrencyLimitOptions): Concur
   let active = 0;
   const waiting: Waiter[] = [];
 
-  const acquire = (signal: AbortSignal | undefined): Promise<void> => {
+  const acquire = (signal: AbortSignalLike | undefined): Promise<void> => {
     if (signal?.aborted) return Promise.reject(abortedError(signal));
     if (active < max) {
       active += 1;
@@ -53,7 +54,7 @@ export function createConcurrencyLimit(options: ConcurrencyLimitOptions): Concur
       const onAbort = (): void => {
         const index = waiting.indexOf(waiter);
         if (index !== -1) waiting.splice(index, 1);
-        reject(abortedError(signal as AbortSignal));
+        reject(abortedError(signal as AbortSignalLike));
       };
       const waiter: Waiter = {
         grant: () => {

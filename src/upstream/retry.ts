@@ -3,6 +3,7 @@ import { CIRCUIT_OPEN } from './circuit-breaker.js';
 import { retryAfterSeconds, type UpstreamReply } from './decode.js';
 import type { SendLayer } from './index.js';
 import { TRANSIENT_NETWORK_CODES, type UpstreamRequest } from './transport.js';
+import type { AbortSignalLike } from './abort.js';
 
 export interface RetryOptions {
   /** Retries after the first attempt; 0 disables the layer. */
@@ -111,7 +112,7 @@ function answer(outcome: Outcome): UpstreamReply {
 }
 
 /** Resolves true after `ms`, or false as soon as the signal ends. */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+function sleep(ms: number, signal: AbortSignalLike | undefined): Promise<boolean> {
   return new Promise((resolve) => {
     const onAbort = (): void => {
       clearTimeout(timer);

@@ -1,9 +1,10 @@
 import type { UpstreamReply } from './decode.js';
 import { type Send, abortedError } from './transport.js';
+import { type AbortSignalLike, LightAbortController } from './abort.js';
 
 interface Flight {
   reply: Promise<UpstreamReply>;
-  controller: AbortController;
+  controller: LightAbortController;
   waiters: number;
 }
 
@@ -20,7 +21,7 @@ export function shareInflight(next: Send): Send {
     const key = `${request.credential.scope}\n${request.path}`;
     let flight = flights.get(key);
     if (flight === undefined) {
-      const controller = new AbortController();
+      const controller = new LightAbortController();
       const created: Flight = {
         controller,
         waiters: 0,
@@ -37,7 +38,7 @@ export function shareInflight(next: Send): Send {
   };
 }
 
-function wait(flight: Flight, signal: AbortSignal | undefined): Promise<UpstreamReply> {
+function wait(flight: Flight, signal: AbortSignalLike | undefined): Promise<UpstreamReply> {
   flight.waiters += 1;
   if (signal === undefined) return flight.reply.finally(() => (flight.waiters -= 1));
   if (signal.aborted) {

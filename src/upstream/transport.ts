@@ -3,6 +3,7 @@ import { Pool } from 'undici';
 import { UpstreamError } from '../errors.js';
 import type { UpstreamCredential } from './credential.js';
 import type { UpstreamReply } from './decode.js';
+import type { AbortSignalLike } from './abort.js';
 
 export type Endpoint = 'getJob' | 'listJobs';
 
@@ -14,7 +15,7 @@ export interface UpstreamRequest {
   path: string;
   credential: UpstreamCredential;
   /** Aborts the call: the operation's deadline, or the client going away. */
-  signal?: AbortSignal | undefined;
+  signal?: AbortSignalLike | undefined;
   /** The GraphQL request this call serves, when there is one: every real call is reported to it. */
   recorder?: UpstreamCallRecorder | undefined;
   /** Extra headers for this call (e.g. `traceparent`); they never replace the credential headers. */
@@ -89,7 +90,8 @@ export function createTransport(options: TransportOptions): Transport {
         method: request.method ?? 'GET',
         path: request.path,
         headers,
-        signal: request.signal,
+        // undici takes any object with addEventListener (see abort.ts); its types only name AbortSignal.
+        signal: request.signal as AbortSignal | undefined,
       });
       const chunks: Buffer[] = [];
       let size = 0;
@@ -125,7 +127,7 @@ function withoutSecret(body: string, secret: string): string {
 }
 
 /** The error for a call its signal ended: the operation's deadline (`Timeout`) or the caller leaving (`Aborted`). */
-export function abortedError(signal: AbortSignal, cause?: unknown): UpstreamError {
+export function abortedError(signal: AbortSignalLike, cause?: unknown): UpstreamError {
   const reason = signal.reason as { name?: unknown } | undefined;
   if (reason?.name === 'TimeoutError') {
     return new UpstreamError('The upstream did not answer in time.', 'Timeout', null, null, { cause: cause ?? signal.reason });
@@ -133,7 +135,7 @@ export function abortedError(signal: AbortSignal, cause?: unknown): UpstreamErro
   return new UpstreamError('The upstream call was aborted.', 'Aborted', null, null, { cause: cause ?? signal.reason });
 }
 
-function toNetworkError(error: unknown, signal: AbortSignal | undefined): UpstreamError {
+function toNetworkError(error: unknown, signal: AbortSignalLike | undefined): UpstreamError {
   if (error instanceof UpstreamError) return error;
   if (signal?.aborted) return abortedError(signal, error);
   const code = (error as { code?: unknown }).code;
