@@ -90,10 +90,10 @@ export type OnRequestAbort = (listener: (reason: unknown) => void) => () => void
 /**
  * The deadline starts with the operation, but its signal is only built when a resolver first calls
  * the upstream: cached and rejected requests never pay for it. One light controller (see
- * `upstream/abort.ts`) and one timer,
- * released by `dispose` when the operation ends (the profile showed `AbortSignal.any` plus
- * `AbortSignal.timeout` as 7% of a list page's CPU). The timeout reason is the same
- * `TimeoutError` DOMException `AbortSignal.timeout` gives, which the transport reports as `Timeout`.
+ * `upstream/abort.ts`) and one timer, released by `dispose` when the operation ends (the profile
+ * showed `AbortSignal.any` plus `AbortSignal.timeout` as 7% of a list page's CPU). The timeout
+ * reason is the same `TimeoutError` DOMException `AbortSignal.timeout` gives, which the transport
+ * reports as `Timeout`.
  */
 export function createDeadline(timeoutMs: number, onRequestAbort: OnRequestAbort): OperationDeadline {
   const endsAt = performance.now() + timeoutMs;
