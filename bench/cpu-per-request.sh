@@ -13,12 +13,12 @@ NODEFLAGS=${NODEFLAGS-$(node -e 'const s = require("./package.json").scripts["st
 SIMULATOR_PORT=$SIMPORT node dist/simulator/main.js > /dev/null & sim=$!
 sleep 0.8
 env "$@" PORT=$GWPORT DASHSCOPE_BASE_URL=http://127.0.0.1:$SIMPORT DASHSCOPE_API_KEY=sk-simulator-demo NODE_ENV=production \
-  node ${NODEFLAGS:-} dist/main.js > /dev/null 2>&1 & gw=$!
+  node ${NODEFLAGS:-} ${GWMAIN:-dist/main.js} > /dev/null 2>&1 & gw=$!
 trap 'kill $gw $sim 2>/dev/null || true' EXIT
 sleep 1.5
 npx autocannon -c 32 -d 2 -m POST -H content-type=application/json -b "$Q" "http://127.0.0.1:$GWPORT/graphql" > /dev/null 2>&1
 t0=$(awk '{print $14+$15}' /proc/$gw/stat)
-out=$(npx autocannon -j -c 32 -d "${D:-6}" -m POST -H content-type=application/json -b "$Q" "http://127.0.0.1:$GWPORT/graphql" 2>/dev/null)
+out=$(npx autocannon -j -c ${C:-32} -d "${D:-6}" -m POST -H content-type=application/json -b "$Q" "http://127.0.0.1:$GWPORT/graphql" 2>/dev/null)
 t1=$(awk '{print $14+$15}' /proc/$gw/stat)
 ticks_per_second=$(getconf CLK_TCK)
 node -e 'const r = JSON.parse(process.argv[1]); const us = ((process.argv[2] - process.argv[3]) / process.argv[4]) * 1e6 / r.requests.total;

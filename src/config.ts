@@ -48,10 +48,10 @@ export interface Config {
   /** Serve Prometheus metrics at `/metrics`. @default true */
   metricsEnabled: boolean;
   /**
-   * Answer repeated query texts on the known-operation route (see `http/known-operation-route.ts`)
-   * instead of the full Yoga pipeline; off sends every request through Yoga. @default true
+   * Let the Node front (`http/node-front.ts`) adapt JSON and GET requests itself instead of
+   * whatwg-node's adapter; the pipeline is the same either way. @default true
    */
-  knownOperationRoute: boolean;
+  nodeFront: boolean;
   /** OpenTelemetry tracing; null (off) unless configured. */
   tracing: TracingConfig | null;
   /** Finished-job cache (see `upstream/finished-job-cache.ts`). */
@@ -246,10 +246,10 @@ export function loadConfig(env: Env): Config {
     environment,
     logLevel: LOG_LEVELS.includes(logLevel) ? logLevel : 'info',
     metricsEnabled: env.METRICS_ENABLED === undefined || env.METRICS_ENABLED.trim() === '' ? true : bool('METRICS_ENABLED'),
-    knownOperationRoute:
-      env.GRAPHQL_KNOWN_OPERATION_ROUTE === undefined || env.GRAPHQL_KNOWN_OPERATION_ROUTE.trim() === ''
+    nodeFront:
+      env.GRAPHQL_NODE_FRONT === undefined || env.GRAPHQL_NODE_FRONT.trim() === ''
         ? true
-        : bool('GRAPHQL_KNOWN_OPERATION_ROUTE'),
+        : bool('GRAPHQL_NODE_FRONT'),
     tracing,
     cache: {
       finishedTtlMs: int('DASHSCOPE_CACHE_TTL_MS', 300_000, 0, 86_400_000),

@@ -1,12 +1,12 @@
 import type { TracerProvider } from '@opentelemetry/api';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import { type CORSOptions, createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
+import { createServerAdapter } from '@whatwg-node/server';
+import { type CORSOptions, type Plugin, type YogaServerInstance, type YogaServerOptions, YogaServer } from 'graphql-yoga';
 import type { Config } from './config.js';
-import type { GraphQLError } from 'graphql';
 import { type Context, createContext, createCredentialResolver } from './context.js';
-import { KnownOperations } from './execution/known-operations.js';
+import { CompiledOperations } from './execution/compiled-operations.js';
 import { GRAPHIQL_OPTIONS, createGraphiQLRenderer } from './graphiql.js';
-import { type NodeHandler, createGatewayHandler } from './http/known-operation-route.js';
+import { type FrontCounts, type NodeHandler, type ServerContext, createNodeFront } from './http/node-front.js';
 import { type JobStatusHub, createJobStatusHub } from './live/job-status-hub.js';
 import type { Logger } from './logger.js';
 import { DOCUMENT_ID_PARAM, loadPersistedOperations, usePersistedOperationsManifest } from './persisted-operations.js';
@@ -16,6 +16,7 @@ import { useDeadlineRelease } from './plugins/use-deadline-release.js';
 import { useEntitiesLimit } from './plugins/use-entities-limit.js';
 import { useOperationLimits } from './plugins/use-operation-limits.js';
 import { usePrivateCacheControl } from './plugins/use-private-cache-control.js';
+import { useReadiness } from './plugins/use-readiness.js';
 import { useRequestBodyLimit } from './plugins/use-request-body-limit.js';
 import { createSchema } from './schema/index.js';
 import { type GatewayMetrics, createMetrics } from './telemetry/metrics.js';
@@ -34,12 +35,16 @@ export interface GatewayDeps {
   tracerProvider?: TracerProvider | undefined;
   /** Replaces the undici transport (tests never need to: they use the simulator over HTTP). */
   transport?: Transport;
+  /** Plugins appended to the gateway's own list: they see every request, whichever way it came in. */
+  plugins?: Plugin<any, any, any>[];
 }
 
 export interface Gateway {
-  /** The node:http request listener: Yoga, behind the known-operation route. */
+  /** The node:http request listener: the one pipeline, through either way in (`http/node-front.ts`). */
   handle: NodeHandler;
-  yoga: YogaServerInstance<Record<string, never>, Context>;
+  /** Requests served by each way in. */
+  frontCounts: Readonly<FrontCounts>;
+  yoga: YogaServerInstance<ServerContext, Context>;
   client: CachingClient;
   /** What `/metrics` serves; other parts (retries, caches) report into it. */
   metrics: GatewayMetrics;
@@ -92,12 +97,12 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
 
   // Built once per process and prefix, never per request.
   const schema = createSchema({ typePrefix: config.typePrefix });
-  const known = new KnownOperations(schema);
+  const compiled = new CompiledOperations(schema);
   const isDev = config.environment === 'development';
   const maskError = createMaskError(deps.logger);
   const yogaLogger = createYogaLogger(deps.logger);
 
-  const yoga = createYoga<Record<string, never>, Context>({
+  const yogaOptions: YogaServerOptions<ServerContext, Context> = {
     schema,
     context: ({ request }) =>
       createContext(
@@ -125,43 +130,35 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
         : []),
       useOperationLimits(config.limits),
       useEntitiesLimit(config.limits.maxEntityIds),
-      useCompiledExecution(known),
+      useCompiledExecution(compiled),
       useDeadlineRelease(),
       usePrivateCacheControl(GRAPHQL_ENDPOINT),
-      useReadinessCheck({
-        endpoint: '/ready',
-        check: ({ fetchAPI }) => {
-          const state = health();
-          return fetchAPI.Response.json(state, { status: state.ready ? 200 : 503 });
-        },
-      }),
+      useReadiness('/ready', health),
+      ...(deps.plugins ?? []),
     ],
     // GraphiQL cannot work where only trusted documents run (not even its introspection query).
     graphiql: config.persistedOperationsOnly ? false : GRAPHIQL_OPTIONS,
     renderGraphiQL: createGraphiQLRenderer(),
-  });
-
-  const handle = createGatewayHandler({
-    yoga,
-    known,
-    telemetry,
-    contextDeps,
-    // What Yoga's masking does with each error (it logs the originals of the ones it masks).
-    maskError: (error: GraphQLError) => {
-      const masked = maskError(error, MASKED_MESSAGE, isDev) as GraphQLError;
-      if (masked !== error) yogaLogger.error(error);
-      return masked;
-    },
+  };
+  // Built as `createYoga` does, keeping hold of the server and its plugin list for the Node front.
+  const server = new GatewayYogaServer(yogaOptions);
+  const yoga = createServerAdapter(server, { fetchAPI: server.fetchAPI, plugins: server.pluginList }) as unknown as YogaServerInstance<
+    ServerContext,
+    Context
+  >;
+  const front = createNodeFront({
+    server,
+    plugins: server.pluginList,
+    adapter: yoga as unknown as NodeHandler,
     graphqlEndpoint: GRAPHQL_ENDPOINT,
     maxBodyBytes: config.limits.maxBodyBytes,
-    enabled: config.knownOperationRoute,
-    corsEnabled: config.corsOrigins.length > 0,
-    persisted: persistedOperations ? { operations: persistedOperations, only: config.persistedOperationsOnly } : null,
+    enabled: config.nodeFront,
   });
 
   let closing: Promise<void> | undefined;
   return {
-    handle,
+    handle: front.handle,
+    frontCounts: front.counts,
     yoga,
     client,
     metrics,
@@ -178,6 +175,13 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       return closing;
     },
   };
+}
+
+/** Yoga's server, with its plugin list (the one the adapter takes its hooks from) in reach of the Node front. */
+class GatewayYogaServer extends YogaServer<ServerContext, Context> {
+  get pluginList(): Plugin<any, any, any>[] {
+    return this.plugins as Plugin<any, any, any>[];
+  }
 }
 
 /** No origins: no CORS headers at all, so only same-origin pages can read answers. */

@@ -1,18 +1,17 @@
 import type { ExecutionArgs, ExecutionResult } from 'graphql';
 import { type Plugin, makeExecute } from 'graphql-yoga';
-import type { CompiledOperation, KnownOperations } from '../execution/known-operations.js';
+import type { CompiledOperation, CompiledOperations } from '../execution/compiled-operations.js';
 
 /**
  * Executes plain queries with graphql-jit: each distinct document and operation is compiled once to
  * JavaScript (the CPU profile showed graphql-js's generic executor as the largest cost per
- * request). Documents that ran this way are remembered by their text, so the next request with
- * the same text can skip Yoga altogether (`http/known-operation-route.ts`).
+ * request).
  *
- * Stays on graphql-js: what `KnownOperations` does not compile, and operations whose variables do
+ * Stays on graphql-js: what `CompiledOperations` does not compile, and operations whose variables do
  * not coerce (graphql-js reports those as a request error, HTTP 400 per GraphQL over HTTP;
  * graphql-jit as an execution result, HTTP 200).
  */
-export function useCompiledExecution(known: KnownOperations): Plugin {
+export function useCompiledExecution(known: CompiledOperations): Plugin {
   const compiledFor = new WeakMap<object, CompiledOperation>();
   const executeCompiled = makeExecute((args: ExecutionArgs) => {
     const operation = compiledFor.get(args.contextValue as object);
@@ -25,8 +24,6 @@ export function useCompiledExecution(known: KnownOperations): Plugin {
       if (operation === null || !known.variablesCoerce(operation, args.variableValues)) return;
       compiledFor.set(args.contextValue as object, operation);
       setExecuteFn(executeCompiled);
-      const text = (args.contextValue as { params?: { query?: unknown } }).params?.query;
-      if (typeof text === 'string') known.remember(text, args.document);
     },
   };
 }

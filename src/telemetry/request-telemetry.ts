@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import { ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, type TextMapGetter, type Tracer, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE } from '@opentelemetry/semantic-conventions';
@@ -23,17 +22,6 @@ export interface RequestTelemetry {
   plugin: Plugin;
   /** The recorder of a GraphQL request in flight, for the context factory to hand on. */
   recorderFor(request: Request): RequestRecorder | undefined;
-  /**
-   * The same steps for a request served without Yoga (`http/known-operation-handler.ts`): `begin`
-   * when it arrives, `executed` with the errors execution produced (before masking), `answered`
-   * with the errors sent (after masking), `end` when the response is written.
-   */
-  begin(method: string, header: (name: string) => string | undefined): RequestRecorder;
-  /** A request `begin` counted that Yoga will serve after all: its plugin takes this recorder over. */
-  handOver(request: IncomingMessage, recorder: RequestRecorder): void;
-  executed(recorder: RequestRecorder, errors: readonly GraphQLError[] | undefined): void;
-  answered(recorder: RequestRecorder, errors: readonly GraphQLError[] | undefined): void;
-  end(recorder: RequestRecorder, method: string, status: number): void;
 }
 
 /** OpenTelemetry semantic conventions for GraphQL (incubating, so spelled out here). */
@@ -66,8 +54,6 @@ export function createRequestTelemetry(options: RequestTelemetryOptions): Reques
   const propagator = new W3CTraceContextPropagator();
   const operations = createOperationMetrics(metrics.registry);
 
-  const handedOver = new WeakMap<IncomingMessage, RequestRecorder>();
-
   const begin = (method: string, header: (name: string) => string | undefined): RequestRecorder => {
     const recorder = new RequestRecorder();
     metrics.graphql.inFlight.inc();
@@ -80,7 +66,7 @@ export function createRequestTelemetry(options: RequestTelemetryOptions): Reques
     return recorder;
   };
 
-  /** Bugs still carry their original error here: Yoga masks after this, the known-operation path too. */
+  /** Bugs still carry their original error here: Yoga masks after this. */
   const executed = (recorder: RequestRecorder, errors: readonly GraphQLError[] | undefined): void => {
     recorder.executeEndedAt = performance.now();
     for (const error of errors ?? []) {
@@ -148,11 +134,9 @@ export function createRequestTelemetry(options: RequestTelemetryOptions): Reques
   };
 
   const plugin: Plugin = {
-    onRequest({ request, url, serverContext }) {
+    onRequest({ request, url }) {
       if (url.pathname !== graphqlEndpoint) return;
-      const nodeRequest = (serverContext as { req?: IncomingMessage } | undefined)?.req;
-      const recorder = nodeRequest === undefined ? undefined : handedOver.get(nodeRequest);
-      recorders.set(request, recorder ?? begin(request.method, (name) => request.headers.get(name) ?? undefined));
+      recorders.set(request, begin(request.method, (name) => request.headers.get(name) ?? undefined));
     },
     onParams({ request, params }) {
       const recorder = recorders.get(request);
@@ -193,13 +177,5 @@ export function createRequestTelemetry(options: RequestTelemetryOptions): Reques
     },
   };
 
-  return {
-    plugin,
-    recorderFor: (request) => recorders.get(request),
-    begin,
-    handOver: (request, recorder) => handedOver.set(request, recorder),
-    executed,
-    answered,
-    end,
-  };
+  return { plugin, recorderFor: (request) => recorders.get(request) };
 }

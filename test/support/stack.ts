@@ -4,6 +4,7 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import type { TracerProvider } from '@opentelemetry/api';
 import type { DestinationStream } from 'pino';
 import { print } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
 import { type Config, loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { type Gateway, createGateway } from '../../src/server.js';
@@ -50,6 +51,8 @@ export interface StackOptions {
   wrapTransport?: (transport: Transport) => Transport;
   /** Turns tracing on, with spans going to this provider. */
   tracerProvider?: TracerProvider;
+  /** Plugins appended to the gateway's own list (e.g. a probe that records the hooks it sees). */
+  plugins?: Plugin<any, any, any>[];
 }
 
 /** The simulator as a real HTTP upstream and the gateway on a real socket, both on 127.0.0.1. */
@@ -69,7 +72,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         createTransport({ origin: config.upstreamOrigin, connectTimeoutMs: config.connectTimeoutMs, headersTimeoutMs: config.timeoutMs, bodyTimeoutMs: config.timeoutMs }),
       )
     : undefined;
-  const gateway = createGateway(config, { logger, tracerProvider: options.tracerProvider, ...(transport ? { transport } : {}) });
+  const gateway = createGateway(config, {
+    logger,
+    tracerProvider: options.tracerProvider,
+    ...(transport ? { transport } : {}),
+    ...(options.plugins ? { plugins: options.plugins } : {}),
+  });
   const server: Server = createServer(gateway.handle);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

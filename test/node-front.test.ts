@@ -14,18 +14,18 @@ import { parsePrometheus, sampleValue } from './support/prometheus.js';
 import { type Stack, type StackOptions, startStack } from './support/stack.js';
 
 /**
- * The known-operation route (`src/http/known-operation-route.ts`) answers repeated query texts
- * without Yoga. It must be observably identical to Yoga, so this suite is differential: two real
- * stacks (simulator over HTTP, gateway on a real socket) that differ only in
- * `GRAPHQL_KNOWN_OPERATION_ROUTE` (on / off), receive exactly the same requests in the same order,
- * and every answer of the "on" stack is compared with the answer of the "off" stack at the same
- * position:
+ * The Node front (`src/http/node-front.ts`) is the second way into the one pipeline: for JSON and
+ * GET requests it adapts the Node request itself instead of whatwg-node's adapter. Every hook runs
+ * either way, so the answers must be observably identical. This suite is differential: two real
+ * stacks (simulator over HTTP, gateway on a real socket) that differ only in `GRAPHQL_NODE_FRONT`
+ * (on / off), receive exactly the same requests in the same order, and every answer of the "on"
+ * stack is compared with the answer of the "off" stack at the same position:
  *
  * - status, every response header (names lowercased; only `date`, `connection` and `keep-alive`
  *   are left out), the body byte for byte and as parsed JSON;
  * - the upstream calls each request caused (endpoint, URL, status);
  * - the request's log line (every field but `time` and `durationMs`) and the messages of every
- *   other line it logged;
+ *   other line it logged (Yoga's own debug lines included: both ways run Yoga's handling);
  * - the change of every `/metrics` sample that counts something (counters, gauges, histogram
  *   `_count`s; not timings, which differ between any two runs).
  *
@@ -35,21 +35,14 @@ import { type Stack, type StackOptions, startStack } from './support/stack.js';
  * the `errorId` of a masked error (random per error; the one in the answer must be the one on the
  * request's log line). Both are UUIDs, so the raw byte lengths are compared as well.
  *
- * Each case sends its request twice to each stack: on the "on" stack the first is served by Yoga
- * (which validates the text, runs it compiled and so teaches it to the route), the second by the
- * route. Both stacks see the same sequence, so their state (finished-job cache, breaker, Yoga's
- * caches) is the same at each position. Query texts carry a per-case comment, so that every case
- * starts from a text the gateway has not seen.
+ * Each case sends its request twice to each stack, so that a first and a repeated text are both
+ * covered. Query texts carry a per-case comment, so that every case starts from a text the gateway
+ * has not seen.
  *
- * Which path answered is told by an observable, not by internals: at LOG_LEVEL=trace Yoga logs its
- * own debug lines ("Parsing request to extract GraphQL parameters", "Processing GraphQL
- * Parameters"…) for every request it parses, and the route, which never calls Yoga, logs none of
- * them, only the same request line. A request is "route-served" when the "on" stack logged its
- * request line without any of Yoga's lines while the "off" stack, for the same request, logged
- * them. Requests that must fall through must show exactly the same Yoga lines on both stacks (for
- * refusals before parsing, such as CSRF or a too-large body, that is none on either). Running the
- * suite with the route off on both stacks makes every "route-served" case fail and no other:
- * the observable is the route, not an accident.
+ * Which way in served a request is told by the gateway's own counters (`gateway.frontCounts`), not
+ * by log text: "direct" when the "on" stack's front served it while the "off" stack's adapter did;
+ * "adapter" when both stacks handed it to whatwg-node's adapter (bodies the front does not read:
+ * other content types, chunked or compressed bodies, bodies over the limit).
  */
 
 const JOB_ID = 'ft-202410291653-1c7f';
@@ -59,13 +52,6 @@ const BUG_ID = 'ft-bug';
 /** Small enough to send a body over it; large enough for every query here. */
 const MAX_BODY_BYTES = 4000;
 
-/** Yoga's own log lines (node_modules/graphql-yoga/esm/server.js, error.js), at debug level. */
-const YOGA_MESSAGES = new Set([
-  'Parsing request to extract GraphQL parameters',
-  'Processing GraphQL Parameters',
-  'Processing GraphQL Parameters done.',
-  'Request aborted',
-]);
 /** Headers that differ between any two answers, or belong to the connection rather than the answer. */
 const IGNORED_HEADERS = new Set(['date', 'connection', 'keep-alive']);
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
@@ -114,7 +100,7 @@ function startSides(assign: (sides: [Side, Side]) => void, env: Record<string, s
 async function startSide(name: 'on' | 'off', env: Record<string, string | undefined> = {}, options: Pick<StackOptions, 'tracerProvider'> = {}): Promise<Side> {
   const logs = createLogCapture();
   const stack = await startStack({
-    env: { ...ENV, ...env, GRAPHQL_KNOWN_OPERATION_ROUTE: name },
+    env: { ...ENV, ...env, GRAPHQL_NODE_FRONT: name },
     logs,
     wrapTransport: buggyTransport,
     ...options,
@@ -218,7 +204,8 @@ interface Answer {
   text: string;
   json: unknown;
   /** Whether Yoga logged its own lines for this request (it parsed it). */
-  yogaParsed: boolean;
+  /** Which way in served it, by the gateway's counters. */
+  front: 'direct' | 'adapter' | 'none';
   /** The request lines (`msg: "graphql request"`), normalised, `time` and `durationMs` left out. */
   requestLines: Record<string, unknown>[];
   /** Messages of every other line, Yoga's own left out, sorted. */
@@ -234,7 +221,11 @@ async function exchange(side: Side, spec: RequestSpec, before?: (side: Side) => 
   before?.(side);
   logs.clear();
   const firstCall = stack.sim.calls.length;
+  const counts = { ...stack.gateway.frontCounts };
   const raw = await send(`${stack.url}/graphql`, spec);
+  const direct = stack.gateway.frontCounts.direct - counts.direct;
+  const adapter = stack.gateway.frontCounts.adapter - counts.adapter;
+  expect(direct + adapter).toBeLessThanOrEqual(1);
   const calls = stack.sim.calls.slice(firstCall);
   const lines = logs.lines();
   stack.sim.clearFaults();
@@ -279,10 +270,10 @@ async function exchange(side: Side, spec: RequestSpec, before?: (side: Side) => 
     rawText: raw.text,
     text,
     json,
-    yogaParsed: lines.some((line) => YOGA_MESSAGES.has(line.msg as string)),
+    front: direct === 1 ? 'direct' : adapter === 1 ? 'adapter' : 'none',
     requestLines,
     otherMessages: lines
-      .filter((line) => line.msg !== 'graphql request' && !YOGA_MESSAGES.has(line.msg as string))
+      .filter((line) => line.msg !== 'graphql request')
       .map((line) => String(line.msg))
       .sort(),
     upstream: calls.map((call) => ({ endpoint: call.endpoint, url: call.url, status: call.status })),
@@ -334,7 +325,7 @@ function metricsDelta(before: string, after: string): Record<string, number> {
   return delta;
 }
 
-type Path = 'route' | 'yoga';
+type Path = 'direct' | 'adapter';
 
 interface CaseOptions {
   /** Sent once to each side first (e.g. to make the query text known), not compared. */
@@ -375,27 +366,18 @@ async function compareSides(on: Side, off: Side, specs: RequestSpec[], options: 
   return pairs;
 }
 
-/**
- * One request sent twice to each side. `route`: the first is Yoga's on both sides and teaches the
- * text, the second is the route's on "on" (and still Yoga's on "off"). `yoga`: the route must not
- * answer it; Yoga's lines on "on" are exactly those on "off".
- */
+/** One request sent twice to each side (a new text, then a repeated one), both served the way `path` says. */
 async function twice(on: Side, off: Side, spec: RequestSpec, path: Path, options: CaseOptions = {}): Promise<Pair[]> {
   const pairs = await compareSides(on, off, [spec, spec], options);
-  // Once taught, the first request is the route's too.
-  expectPaths(pairs, path === 'route' ? [options.teach ? 'route' : 'yoga', 'route'] : ['yoga', 'yoga']);
+  expectPaths(pairs, [path, path]);
   return pairs;
 }
 
-/** Which path answered each pair's "on" request (see the top comment). */
+/** Which way in served each pair's "on" request (see the top comment); the "off" side always uses the adapter. */
 function expectPaths(pairs: Pair[], paths: Path[]): void {
   expect(pairs.length).toBe(paths.length);
   for (const [index, { on, off }] of pairs.entries()) {
-    if (paths[index] === 'route') {
-      expect({ index, off: off.yogaParsed, on: on.yogaParsed, onLines: on.requestLines.length }).toEqual({ index, off: true, on: false, onLines: 1 });
-    } else {
-      expect({ index, on: on.yogaParsed }).toEqual({ index, on: off.yogaParsed });
-    }
+    expect({ index, on: on.front, off: off.front }).toEqual({ index, on: paths[index], off: 'adapter' });
   }
 }
 
@@ -413,38 +395,38 @@ const JOBS_PAGE = print(JobsPageDocument);
 const JOBS_WITH_DETAILS = print(JobsWithDetailsDocument);
 const SMALL_JOB = `query SmallJob($id: ID!) { fineTune(id: $id) { __typename ... on FineTuneJob { id status } ... on Error { message code requestId } } }`;
 
-describe('the known-operation route answers exactly as Yoga does', () => {
+describe('the Node front answers exactly as whatwg-node’s adapter does', () => {
   let on: Side;
   let off: Side;
   startSides((started) => ([on, off] = started));
 
   describe('success results', () => {
     it('one job (JobById, the whole job with every field)', async () => {
-      const [, routed] = await twice(on, off, post('job', JOB_BY_ID, { variables: { id: JOB_ID } }), 'route');
+      const [, routed] = await twice(on, off, post('job', JOB_BY_ID, { variables: { id: JOB_ID } }), 'direct');
       expect(bodyOf(routed!.on).data.fineTune).toMatchObject({ __typename: 'FineTuneJob', id: JOB_ID });
     });
 
     it('a page of jobs (JobsPage, with variables)', async () => {
-      const [, routed] = await twice(on, off, post('page', JOBS_PAGE, { variables: { page: { number: 2, size: 5 } } }), 'route');
+      const [, routed] = await twice(on, off, post('page', JOBS_PAGE, { variables: { page: { number: 2, size: 5 } } }), 'direct');
       expect(bodyOf(routed!.on).data.fineTunes.nodes).toHaveLength(5);
-      // Lists are never cached: the route's request called the upstream, like Yoga's.
+      // Lists are never cached: the front's request called the upstream, like Yoga's.
       expect(routed!.on.upstream.map((call) => call.endpoint)).toEqual(['listJobs']);
     });
 
     it('a page with a job by id in the same operation (JobsWithDetails)', async () => {
-      const [, routed] = await twice(on, off, post('details', JOBS_WITH_DETAILS, { variables: { page: { size: 3 } } }), 'route');
+      const [, routed] = await twice(on, off, post('details', JOBS_WITH_DETAILS, { variables: { page: { size: 3 } } }), 'direct');
       expect(bodyOf(routed!.on).data.first).toEqual({ __typename: 'FineTuneJob', id: JOB_ID, status: expect.any(String) });
     });
 
     it('an anonymous query with literal arguments, aliases and __typename', async () => {
       const query = `{ __typename a: fineTune(id: "${JOB_ID}") { __typename ... on FineTuneJob { id hyperParameters { raw } } } b: fineTunes(model: "qwen3-14b", page: { size: 2 }) { ... on JobConnection { totalCount edges { cursor } } } }`;
-      const [, routed] = await twice(on, off, post('anonymous', query), 'route');
+      const [, routed] = await twice(on, off, post('anonymous', query), 'direct');
       expect(bodyOf(routed!.on).data.__typename).toBe('Query');
     });
 
     it('introspection, __type and the federation _service field', async () => {
       const query = `query Meta { __schema { queryType { name } types { name kind } } __type(name: "FineTuneJob") { fields { name type { name kind ofType { name } } } } _service { sdl } }`;
-      const [, routed] = await twice(on, off, post('meta', query), 'route');
+      const [, routed] = await twice(on, off, post('meta', query), 'direct');
       expect(bodyOf(routed!.on).data.__schema.queryType).toEqual({ name: 'Query' });
     });
 
@@ -459,44 +441,44 @@ describe('the known-operation route answers exactly as Yoga does', () => {
         post('directives', query, { variables: { id: MISSING_ID, withJob: true, skipErrors: true } }),
         post('directives', query, { variables: { id: MISSING_ID, withJob: true } }),
       ]);
-      expectPaths(pairs, ['yoga', 'route', 'route', 'route']);
+      expectPaths(pairs, ['direct', 'direct', 'direct', 'direct']);
       expect(pairs.map((pair) => Object.keys(bodyOf(pair.on).data.fineTune))).toEqual([['__typename', 'id', 'model', 'hyperParameters'], ['__typename'], ['__typename'], ['__typename', 'code']]);
     });
 
     it('_entities (a federation router’s call) stays on Yoga: it is never compiled', async () => {
       const query = `query Entities($r: [_Any!]!) { _entities(representations: $r) { ... on FineTuneJob { id status } } }`;
       const spec = post('entities', query, { variables: { r: [{ __typename: 'FineTuneJob', id: JOB_ID }, { __typename: 'FineTuneJob', id: MISSING_ID }] } });
-      const [, second] = await twice(on, off, spec, 'yoga');
+      const [, second] = await twice(on, off, spec, 'direct');
       expect(bodyOf(second!.on).data._entities[0]).toEqual({ id: JOB_ID, status: expect.any(String) });
     });
 
-    it('variables: a known text with other variable values is still the route’s (and the answer is for those values)', async () => {
+    it('variables: a known text with other variable values is still the front’s (and the answer is for those values)', async () => {
       const ids = on.stack.sim.jobs().slice(6, 9).map((job) => job.job_id);
       const pairs = await compareSides(
         on,
         off,
         ids.map((id) => post('other-values', SMALL_JOB, { variables: { id } })),
       );
-      expectPaths(pairs, ['yoga', 'route', 'route']);
+      expectPaths(pairs, ['direct', 'direct', 'direct']);
       expect(pairs.map((pair) => bodyOf(pair.on).data.fineTune.id)).toEqual(ids);
     });
 
     it('variables: unknown extra variables are ignored by both', async () => {
-      await twice(on, off, post('extra-variables', SMALL_JOB, { variables: { id: JOB_ID, nope: 1, page: { size: 1 } } }), 'route');
+      await twice(on, off, post('extra-variables', SMALL_JOB, { variables: { id: JOB_ID, nope: 1, page: { size: 1 } } }), 'direct');
     });
 
     it('variables: an Int given for an ID, explicit nulls for operationName and extensions', async () => {
-      await twice(on, off, post('coerced', SMALL_JOB, { variables: { id: 12345 }, operationName: null, extensions: null }), 'route');
+      await twice(on, off, post('coerced', SMALL_JOB, { variables: { id: 12345 }, operationName: null, extensions: null }), 'direct');
     });
 
     it('non-ASCII in a variable and in the text', async () => {
-      await twice(on, off, post('unicode é ✓', SMALL_JOB, { variables: { id: 'ft-é✓-😀' } }), 'route');
+      await twice(on, off, post('unicode é ✓', SMALL_JOB, { variables: { id: 'ft-é✓-😀' } }), 'direct');
     });
   });
 
   describe('typed errors (unions) and upstream faults', () => {
     it('unknown job id: NotFoundError with each request’s own upstream request_id', async () => {
-      const [first, routed] = await twice(on, off, post('not-found', JOB_BY_ID, { variables: { id: MISSING_ID } }), 'route');
+      const [first, routed] = await twice(on, off, post('not-found', JOB_BY_ID, { variables: { id: MISSING_ID } }), 'direct');
       for (const { on: onAnswer, off: offAnswer } of [first!, routed!]) {
         for (const answer of [onAnswer, offAnswer]) {
           const result = bodyOf(answer).data.fineTune;
@@ -510,34 +492,34 @@ describe('the known-operation route answers exactly as Yoga does', () => {
     });
 
     it('upstream 500: UpstreamError with the upstream request_id', async () => {
-      const [, routed] = await twice(on, off, post('fault-500', SMALL_JOB.replace('requestId', 'requestId ... on UpstreamError { httpStatus }'), { variables: { id: MISSING_ID } }), 'route', {
+      const [, routed] = await twice(on, off, post('fault-500', SMALL_JOB.replace('requestId', 'requestId ... on UpstreamError { httpStatus }'), { variables: { id: MISSING_ID } }), 'direct', {
         before: (side) => side.stack.sim.inject({ endpoint: 'getJob', times: 1, action: { kind: 'status', status: 500, code: 'InternalError' } }),
       });
       expect(bodyOf(routed!.on).data.fineTune).toMatchObject({ __typename: 'UpstreamError', code: 'InternalError', httpStatus: 500 });
     });
 
     it('upstream 429 with Retry-After: ThrottlingError', async () => {
-      const [, routed] = await twice(on, off, post('fault-429', JOB_BY_ID, { variables: { id: MISSING_ID } }), 'route', {
+      const [, routed] = await twice(on, off, post('fault-429', JOB_BY_ID, { variables: { id: MISSING_ID } }), 'direct', {
         before: (side) => side.stack.sim.inject({ endpoint: 'getJob', times: 1, action: { kind: 'status', status: 429, code: 'Throttling', retryAfter: '7' } }),
       });
       expect(bodyOf(routed!.on).data.fineTune).toMatchObject({ __typename: 'ThrottlingError', retryAfter: 7 });
     });
 
     it('a connection reset: UpstreamError without a request_id', async () => {
-      const [, routed] = await twice(on, off, post('fault-reset', JOB_BY_ID, { variables: { id: MISSING_ID } }), 'route', {
+      const [, routed] = await twice(on, off, post('fault-reset', JOB_BY_ID, { variables: { id: MISSING_ID } }), 'direct', {
         before: (side) => side.stack.sim.inject({ endpoint: 'getJob', times: 1, action: { kind: 'reset' } }),
       });
       expect(bodyOf(routed!.on).data.fineTune).toMatchObject({ __typename: 'UpstreamError', requestId: null });
     });
 
     it('bad input answered by the gateway: InvalidParameterError, no upstream call', async () => {
-      const [, routed] = await twice(on, off, post('invalid-page', JOBS_PAGE, { variables: { page: { size: 500 } } }), 'route');
+      const [, routed] = await twice(on, off, post('invalid-page', JOBS_PAGE, { variables: { page: { size: 500 } } }), 'direct');
       expect(bodyOf(routed!.on).data.fineTunes).toMatchObject({ __typename: 'InvalidParameterError', argument: 'page.size' });
       expect(routed!.on.upstream).toEqual([]);
     });
   });
 
-  describe('variables that do not coerce: Yoga’s 400, never the route', () => {
+  describe('variables that do not coerce: Yoga’s 400, never the front', () => {
     const STRICT = `query Strict($id: ID!, $page: PageInput) {
       fineTune(id: $id) { __typename ... on Error { code } }
       fineTunes(page: $page) { __typename ... on JobConnection { pageSize } }
@@ -555,7 +537,7 @@ describe('the known-operation route answers exactly as Yoga does', () => {
       ['no variables at all', withVariables(undefined)],
       ['variables: null', withVariables(null)],
     ])('%s', async (_name, spec) => {
-      const pairs = await twice(on, off, spec, 'yoga', { teach });
+      const pairs = await twice(on, off, spec, 'direct', { teach });
       for (const { on: answer } of pairs) {
         expect(answer.status).toBe(400);
         expect(bodyOf(answer).errors?.length).toBeGreaterThan(0);
@@ -573,8 +555,8 @@ describe('the known-operation route answers exactly as Yoga does', () => {
       const a = post('two-operations', TWO_OPERATIONS, { operationName: 'A' });
       const b = post('two-operations', TWO_OPERATIONS, { operationName: 'B' });
       const pairs = await compareSides(on, off, [a, b, a, b]);
-      // B never ran through Yoga on the "on" side: the route found it in the document A taught.
-      expectPaths(pairs, ['yoga', 'route', 'route', 'route']);
+      // B never ran through Yoga on the "on" side: the front found it in the document A taught.
+      expectPaths(pairs, ['direct', 'direct', 'direct', 'direct']);
       for (const [index, pair] of pairs.entries()) {
         const data = bodyOf(pair.on).data;
         expect(Object.keys(data)).toEqual([index % 2 === 0 ? 'fineTunes' : 'fineTune']);
@@ -589,7 +571,7 @@ describe('the known-operation route answers exactly as Yoga does', () => {
       ['an empty operationName', { operationName: '' }],
       ['an operationName that is not a string', { operationName: 5 }],
     ])('%s: Yoga’s error on both', async (_name, extra) => {
-      const pairs = await twice(on, off, post('two-operations-errors', TWO_OPERATIONS, extra), 'yoga', {
+      const pairs = await twice(on, off, post('two-operations-errors', TWO_OPERATIONS, extra), 'direct', {
         teach: post('two-operations-errors', TWO_OPERATIONS, { operationName: 'A' }),
       });
       expect(pairs[1]!.on.status).toBeGreaterThanOrEqual(400);
@@ -599,14 +581,14 @@ describe('the known-operation route answers exactly as Yoga does', () => {
     it('a subscription of a known document stays on Yoga', async () => {
       const withSubscription = `query Q { fineTune(id: "${JOB_ID}") { __typename } }
         subscription S { fineTuneStatus(id: "${JOB_ID}") { __typename } }`;
-      await twice(on, off, { ...post('subscription', withSubscription, { operationName: 'S' }), headers: { ...DEFAULT_HEADERS, accept: 'application/json' } }, 'yoga', {
+      await twice(on, off, { ...post('subscription', withSubscription, { operationName: 'S' }), headers: { ...DEFAULT_HEADERS, accept: 'application/json' } }, 'direct', {
         teach: post('subscription', withSubscription, { operationName: 'Q' }),
       });
     });
 
     it('an operationName naming the only operation, and a wrong name for an anonymous one', async () => {
-      await twice(on, off, post('named-only', SMALL_JOB, { operationName: 'SmallJob', variables: { id: JOB_ID } }), 'route');
-      await twice(on, off, post('anonymous-named', `{ fineTune(id: "${JOB_ID}") { __typename } }`, { operationName: 'Nope' }), 'yoga', {
+      await twice(on, off, post('named-only', SMALL_JOB, { operationName: 'SmallJob', variables: { id: JOB_ID } }), 'direct');
+      await twice(on, off, post('anonymous-named', `{ fineTune(id: "${JOB_ID}") { __typename } }`, { operationName: 'Nope' }), 'direct', {
         teach: post('anonymous-named', `{ fineTune(id: "${JOB_ID}") { __typename } }`),
       });
     });
@@ -614,23 +596,23 @@ describe('the known-operation route answers exactly as Yoga does', () => {
 
   describe('Accept headers: the same media type and status as Yoga', () => {
     const ACCEPTS: [string, string | undefined, Path][] = [
-      ['absent', undefined, 'route'],
-      ['*/*', '*/*', 'route'],
-      ['application/json', 'application/json', 'route'],
-      ['application/graphql-response+json', 'application/graphql-response+json', 'route'],
-      ['with quality values', 'application/graphql-response+json, application/json;q=0.9', 'route'],
-      ['json preferred by quality but listed second', 'application/graphql-response+json;q=0.1, application/json', 'route'],
-      ['urql’s default', 'application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed', 'route'],
-      ['text/event-stream only', 'text/event-stream', 'yoga'],
-      ['multipart/mixed only', 'multipart/mixed', 'yoga'],
-      ['application/json in ISO-8859-1', 'application/json; charset=iso-8859-1', 'yoga'],
-      ['application/json in utf-8', 'application/json; charset=utf-8', 'route'],
-      ['application/*', 'application/*', 'route'],
-      ['text/html only', 'text/html', 'yoga'],
-      ['upper case', 'Application/JSON', 'route'],
-      ['empty', '', 'route'],
-      ['event stream listed first, then JSON', 'text/event-stream, application/json', 'route'],
-      ['only unusable charsets and types', 'application/json;charset=latin1, text/plain', 'yoga'],
+      ['absent', undefined, 'direct'],
+      ['*/*', '*/*', 'direct'],
+      ['application/json', 'application/json', 'direct'],
+      ['application/graphql-response+json', 'application/graphql-response+json', 'direct'],
+      ['with quality values', 'application/graphql-response+json, application/json;q=0.9', 'direct'],
+      ['json preferred by quality but listed second', 'application/graphql-response+json;q=0.1, application/json', 'direct'],
+      ['urql’s default', 'application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed', 'direct'],
+      ['text/event-stream only', 'text/event-stream', 'direct'],
+      ['multipart/mixed only', 'multipart/mixed', 'direct'],
+      ['application/json in ISO-8859-1', 'application/json; charset=iso-8859-1', 'direct'],
+      ['application/json in utf-8', 'application/json; charset=utf-8', 'direct'],
+      ['application/*', 'application/*', 'direct'],
+      ['text/html only', 'text/html', 'direct'],
+      ['upper case', 'Application/JSON', 'direct'],
+      ['empty', '', 'direct'],
+      ['event stream listed first, then JSON', 'text/event-stream, application/json', 'direct'],
+      ['only unusable charsets and types', 'application/json;charset=latin1, text/plain', 'direct'],
     ];
 
     for (const [query, label] of [
@@ -654,51 +636,51 @@ describe('the known-operation route answers exactly as Yoga does', () => {
     }
   });
 
-  // Each body carries (or is about) a text the route knows: what sends a request to Yoga is the
-  // oddity alone. `route` marks the few the route may take because Yoga reads them the same way.
+  // Each body carries (or is about) a text the front knows: what sends a request to Yoga is the
+  // oddity alone. `route` marks the few the front may take because Yoga reads them the same way.
   describe('odd bodies and content types: left to Yoga (or safely taken), answered identically', () => {
     const known = (extra: Record<string, unknown> = {}) => JSON.stringify({ query: tagged('odd-bodies', SMALL_JOB), variables: { id: JOB_ID }, ...extra });
     const teach: RequestSpec = { body: known() };
 
     const CASES: [string, RequestSpec, Path][] = [
-      ['invalid JSON', { body: known().slice(0, -3) }, 'yoga'],
-      ['a JSON array (a batch)', { body: `[${known()}]` }, 'yoga'],
-      ['a JSON string', { body: JSON.stringify(known()) }, 'yoga'],
-      ['JSON null', { body: 'null' }, 'yoga'],
-      ['an unknown extra parameter', { body: known({ foo: 1 }) }, 'yoga'],
-      ['query not a string', { body: JSON.stringify({ query: 5 }) }, 'yoga'],
-      ['no query', { body: JSON.stringify({ variables: { id: JOB_ID } }) }, 'yoga'],
-      ['variables as an array', { body: known({ variables: [JOB_ID] }) }, 'yoga'],
-      ['variables as a string', { body: known({ variables: JSON.stringify({ id: JOB_ID }) }) }, 'yoga'],
-      ['extensions as an array', { body: known({ extensions: [] }) }, 'yoga'],
-      ['a duplicate key (the last one wins)', { body: known().replace('{', `{"query":"{ __typename }",`) }, 'route'],
-      ['a __proto__ key', { body: known().replace('{', '{"__proto__":{"x":1},') }, 'yoga'],
-      // No manifest here: Yoga ignores the extension (no persisted-operations plugin), and so may the route.
-      ['extensions with persistedQuery (no manifest configured)', { body: known({ extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } }) }, 'route'],
-      ['other extensions', { body: known({ extensions: { tracing: true } }) }, 'route'],
-      ['content-type application/json; charset=utf-8', { body: known(), headers: { 'content-type': 'application/json; charset=utf-8' } }, 'route'],
-      ['content-type application/json;charset=UTF-8', { body: known(), headers: { 'content-type': 'application/json;charset=UTF-8' } }, 'route'],
-      ['content-type application/json; charset=iso-8859-1', { body: known(), headers: { 'content-type': 'application/json; charset=iso-8859-1' } }, 'route'],
-      ['content-type Application/JSON', { body: known(), headers: { 'content-type': 'Application/JSON' } }, 'yoga'],
-      ['content-type application/graphql-response+json', { body: known(), headers: { 'content-type': 'application/graphql-response+json' } }, 'yoga'],
-      ['content-type text/plain (CSRF refusal)', { body: known(), headers: { 'content-type': 'text/plain' } }, 'yoga'],
-      ['content-type application/x-www-form-urlencoded', { body: `query=${encodeURIComponent(tagged('odd-bodies', SMALL_JOB))}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 'yoga'],
-      ['no content-type', { body: known(), headers: {}, http: {} }, 'yoga'],
-      ['an empty body', { body: '' }, 'yoga'],
-      ['a body over GRAPHQL_MAX_BODY_BYTES', { body: known({ variables: { id: JOB_ID, pad: 'x'.repeat(MAX_BODY_BYTES) } }) }, 'yoga'],
-      ['a body of exactly GRAPHQL_MAX_BODY_BYTES', { body: padTo(known(), MAX_BODY_BYTES) }, 'route'],
-      ['a body one byte over GRAPHQL_MAX_BODY_BYTES', { body: padTo(known(), MAX_BODY_BYTES + 1) }, 'yoga'],
-      ['a chunked body (no content-length)', { body: known(), headers: DEFAULT_HEADERS, http: { chunked: true } }, 'yoga'],
-      ['a chunked body over the limit', { body: padTo(known(), MAX_BODY_BYTES + 10), headers: DEFAULT_HEADERS, http: { chunked: true } }, 'yoga'],
+      ['invalid JSON', { body: known().slice(0, -3) }, 'direct'],
+      ['a JSON array (a batch)', { body: `[${known()}]` }, 'direct'],
+      ['a JSON string', { body: JSON.stringify(known()) }, 'direct'],
+      ['JSON null', { body: 'null' }, 'direct'],
+      ['an unknown extra parameter', { body: known({ foo: 1 }) }, 'direct'],
+      ['query not a string', { body: JSON.stringify({ query: 5 }) }, 'direct'],
+      ['no query', { body: JSON.stringify({ variables: { id: JOB_ID } }) }, 'direct'],
+      ['variables as an array', { body: known({ variables: [JOB_ID] }) }, 'direct'],
+      ['variables as a string', { body: known({ variables: JSON.stringify({ id: JOB_ID }) }) }, 'direct'],
+      ['extensions as an array', { body: known({ extensions: [] }) }, 'direct'],
+      ['a duplicate key (the last one wins)', { body: known().replace('{', `{"query":"{ __typename }",`) }, 'direct'],
+      ['a __proto__ key', { body: known().replace('{', '{"__proto__":{"x":1},') }, 'direct'],
+      // No manifest here: Yoga ignores the extension (no persisted-operations plugin), and so may the front.
+      ['extensions with persistedQuery (no manifest configured)', { body: known({ extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } }) }, 'direct'],
+      ['other extensions', { body: known({ extensions: { tracing: true } }) }, 'direct'],
+      ['content-type application/json; charset=utf-8', { body: known(), headers: { 'content-type': 'application/json; charset=utf-8' } }, 'direct'],
+      ['content-type application/json;charset=UTF-8', { body: known(), headers: { 'content-type': 'application/json;charset=UTF-8' } }, 'direct'],
+      ['content-type application/json; charset=iso-8859-1', { body: known(), headers: { 'content-type': 'application/json; charset=iso-8859-1' } }, 'direct'],
+      ['content-type Application/JSON', { body: known(), headers: { 'content-type': 'Application/JSON' } }, 'adapter'],
+      ['content-type application/graphql-response+json', { body: known(), headers: { 'content-type': 'application/graphql-response+json' } }, 'adapter'],
+      ['content-type text/plain (CSRF refusal)', { body: known(), headers: { 'content-type': 'text/plain' } }, 'adapter'],
+      ['content-type application/x-www-form-urlencoded', { body: `query=${encodeURIComponent(tagged('odd-bodies', SMALL_JOB))}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 'adapter'],
+      ['no content-type', { body: known(), headers: {}, http: {} }, 'adapter'],
+      ['an empty body', { body: '' }, 'adapter'],
+      ['a body over GRAPHQL_MAX_BODY_BYTES', { body: known({ variables: { id: JOB_ID, pad: 'x'.repeat(MAX_BODY_BYTES) } }) }, 'adapter'],
+      ['a body of exactly GRAPHQL_MAX_BODY_BYTES', { body: padTo(known(), MAX_BODY_BYTES) }, 'direct'],
+      ['a body one byte over GRAPHQL_MAX_BODY_BYTES', { body: padTo(known(), MAX_BODY_BYTES + 1) }, 'adapter'],
+      ['a chunked body (no content-length)', { body: known(), headers: DEFAULT_HEADERS, http: { chunked: true } }, 'adapter'],
+      ['a chunked body over the limit', { body: padTo(known(), MAX_BODY_BYTES + 10), headers: DEFAULT_HEADERS, http: { chunked: true } }, 'adapter'],
       [
         'a body in two packets, split inside a multi-byte character',
         { body: known({ variables: { id: 'ft-😀-split' } }), http: { splitAt: Buffer.from(known({ variables: { id: 'ft-😀-split' } })).indexOf('😀') + 2 }, headers: DEFAULT_HEADERS },
-        'route',
+        'direct',
       ],
-      ['a gzip-encoded body', { body: gzipSync(known()), headers: { ...DEFAULT_HEADERS, 'content-encoding': 'gzip' } }, 'yoga'],
-      ['a body starting with a UTF-8 byte order mark', { body: `\uFEFF${known()}` }, 'yoga'],
-      ['invalid UTF-8 in a variable', { body: withBytes(known({ variables: { id: 'ft-@@' } }), '@@', [0xff, 0xfe, 0xc3]) }, 'route'],
-      ['a GET with the query in the URL', { body: '', method: 'GET', search: new URLSearchParams({ query: tagged('odd-bodies', SMALL_JOB), variables: JSON.stringify({ id: JOB_ID }) }).toString() }, 'yoga'],
+      ['a gzip-encoded body', { body: gzipSync(known()), headers: { ...DEFAULT_HEADERS, 'content-encoding': 'gzip' } }, 'adapter'],
+      ['a body starting with a UTF-8 byte order mark', { body: `\uFEFF${known()}` }, 'direct'],
+      ['invalid UTF-8 in a variable', { body: withBytes(known({ variables: { id: 'ft-@@' } }), '@@', [0xff, 0xfe, 0xc3]) }, 'direct'],
+      ['a GET with the query in the URL', { body: '', method: 'GET', search: new URLSearchParams({ query: tagged('odd-bodies', SMALL_JOB), variables: JSON.stringify({ id: JOB_ID }) }).toString() }, 'direct'],
     ];
 
     it.each(CASES)('%s', async (_name, spec, path) => {
@@ -709,7 +691,7 @@ describe('the known-operation route answers exactly as Yoga does', () => {
 
   describe('a bug (an unexpected error) in a resolver: masked alike', () => {
     it('data null: "Unexpected error." with an errorId of its own per request, on the request line', async () => {
-      const pairs = await twice(on, off, post('bug', `query Buggy($id: ID!) { fineTune(id: $id) { __typename } }`, { variables: { id: BUG_ID } }), 'route');
+      const pairs = await twice(on, off, post('bug', `query Buggy($id: ID!) { fineTune(id: $id) { __typename } }`, { variables: { id: BUG_ID } }), 'direct');
       const all = pairs.flatMap((pair) => [pair.on, pair.off]);
       for (const answer of all) {
         const body = bodyOf(answer);
@@ -729,25 +711,24 @@ describe('the known-operation route answers exactly as Yoga does', () => {
 
     it('a good field next to a bug (both non-null: the error reaches data)', async () => {
       const query = `query HalfBuggy { good: fineTune(id: "${JOB_ID}") { __typename } bad: fineTune(id: "${BUG_ID}") { __typename } }`;
-      const [, routed] = await twice(on, off, post('half-bug', query), 'route');
+      const [, routed] = await twice(on, off, post('half-bug', query), 'direct');
       expect(bodyOf(routed!.on).data).toBeNull();
       expect(bodyOf(routed!.on).errors!.map((error) => [error.message, error.path])).toEqual([['Unexpected error.', ['bad']]]);
     });
   });
 
   describe('telemetry: the same metrics and log line as on Yoga', () => {
-    it('a route-served request moves the operation metrics and logs its line exactly like a Yoga-served one', async () => {
+    it('a front-served request moves the operation metrics and logs its line exactly like an adapter-served one', async () => {
       const query = `query Telemetry($id: ID!) { fineTune(id: $id) { __typename ... on Error { code } } }`;
       const spec = post('telemetry', query, { variables: { id: MISSING_ID } });
-      // Taught first, so the measured request is the route's.
-      await twice(on, off, spec, 'route');
+      // Taught first, so the measured request is the front's.
+      await twice(on, off, spec, 'direct');
 
       const [onBefore, offBefore] = await Promise.all([on.stack.scrape(), off.stack.scrape()]);
       const routed = await exchange(on, spec);
       const yoga = await exchange(off, spec);
       const [onAfter, offAfter] = await Promise.all([on.stack.scrape(), off.stack.scrape()]);
-      expect(routed.yogaParsed).toBe(false);
-      expect(yoga.yogaParsed).toBe(true);
+      expect([routed.front, yoga.front]).toEqual(['direct', 'adapter']);
       expectSameAnswer(routed, yoga);
 
       const labels = { operationName: 'Telemetry', operationType: 'query' };
@@ -791,9 +772,9 @@ describe('the known-operation route answers exactly as Yoga does', () => {
   });
 
   describe('a client that goes away mid-request', () => {
-    it('on the route: the gateway survives, the upstream call is aborted, in-flight returns to 0, logged like Yoga', async () => {
+    it('on the front: the gateway survives, the upstream call is aborted, in-flight returns to 0, logged like Yoga', async () => {
       const spec = post('disconnect', JOBS_PAGE, { variables: { page: { size: 2 } } });
-      await twice(on, off, spec, 'route');
+      await twice(on, off, spec, 'direct');
 
       const seen: Record<string, unknown>[] = [];
       for (const side of [on, off]) {
@@ -821,13 +802,12 @@ describe('the known-operation route answers exactly as Yoga does', () => {
           })),
           metrics: metricsDelta(before, await side.stack.scrape()),
         });
-        expect(side.logs.lines().some((line) => YOGA_MESSAGES.has(line.msg as string))).toBe(side.name === 'off');
       }
       expect(seen[0]).toEqual(seen[1]);
       expect(seen[0]!.requestLines).toHaveLength(1);
 
       // Still serving, on both paths.
-      expectPaths(await compareSides(on, off, [spec]), ['route']);
+      expectPaths(await compareSides(on, off, [spec]), ['direct']);
     });
   });
 });
@@ -839,7 +819,7 @@ describe('a client that goes away while sending its body', () => {
 
   it('is counted in flight while it uploads, then logged and measured as Yoga does', async () => {
     const body = JSON.stringify({ query: tagged('gone-mid-body', SMALL_JOB), variables: { id: JOB_ID } });
-    // Known text, so whatever the route does with it, it is not for want of knowing it.
+    // Known text, so whatever the front does with it, it is not for want of knowing it.
     for (const side of [on, off]) await exchange(side, { body });
 
     const seen: Record<string, unknown>[] = [];
@@ -857,7 +837,7 @@ describe('a client that goes away while sending its body', () => {
       const inFlightWhileUploading = sampleValue(await side.stack.scrape(), 'gateway_graphql_requests_in_flight');
       request.destroy();
       await failed;
-      // Yoga logs the request once it notices; give the route as long before comparing.
+      // Yoga logs the request once it notices; give the front as long before comparing.
       await waitFor(() => side.logs.requestLines().length > 0, 1_000).catch(() => undefined);
       const after = await side.stack.scrape();
       seen.push({
@@ -877,7 +857,7 @@ describe('NODE_ENV=development: the cause of a bug shown alike', () => {
   startSides((started) => ([on, off] = started), { NODE_ENV: 'development' });
 
   it('the same originalError (message and stack) in the answer', async () => {
-    const [, routed] = await twice(on, off, post('dev-bug', `query DevBug { fineTune(id: "${BUG_ID}") { __typename } }`), 'route');
+    const [, routed] = await twice(on, off, post('dev-bug', `query DevBug { fineTune(id: "${BUG_ID}") { __typename } }`), 'direct');
     const error = bodyOf(routed!.on).errors![0]!;
     expect(error.extensions).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', originalError: { message: expect.stringContaining('job_id'), stack: expect.stringContaining('TypeError') } });
   });
@@ -888,8 +868,8 @@ describe('CORS: with no origins configured, an Origin header changes nothing', (
   let off: Side;
   startSides((started) => ([on, off] = started));
 
-  it('a cross-origin request: the route answers, without CORS headers, as Yoga', async () => {
-    const [, routed] = await twice(on, off, { ...post('origin-no-cors', SMALL_JOB, { variables: { id: JOB_ID } }), headers: { ...DEFAULT_HEADERS, origin: 'https://app.example.com' } }, 'route');
+  it('a cross-origin request: the front answers, without CORS headers, as Yoga', async () => {
+    const [, routed] = await twice(on, off, { ...post('origin-no-cors', SMALL_JOB, { variables: { id: JOB_ID } }), headers: { ...DEFAULT_HEADERS, origin: 'https://app.example.com' } }, 'direct');
     expect(Object.keys(routed!.on.headers).filter((name) => name.startsWith('access-control-'))).toEqual([]);
   });
 });
@@ -906,16 +886,16 @@ describe('CORS: with origins configured, the same CORS headers as Yoga', () => {
   });
 
   it('an allowed Origin: Yoga answers, with its CORS headers', async () => {
-    const pairs = await twice(on, off, spec('allowed', ORIGIN), 'yoga', { teach: spec('allowed') });
+    const pairs = await twice(on, off, spec('allowed', ORIGIN), 'direct', { teach: spec('allowed') });
     expect(pairs[1]!.on.headers['access-control-allow-origin']).toBe(ORIGIN);
   });
 
   it('an Origin not allowed: Yoga answers', async () => {
-    await twice(on, off, spec('other', 'https://evil.example.net'), 'yoga', { teach: spec('other') });
+    await twice(on, off, spec('other', 'https://evil.example.net'), 'direct', { teach: spec('other') });
   });
 
-  it('no Origin (same-origin or server-to-server): the route may answer, with the same headers', async () => {
-    await twice(on, off, spec('none'), 'route');
+  it('no Origin (same-origin or server-to-server): the front may answer, with the same headers', async () => {
+    await twice(on, off, spec('none'), 'direct');
   });
 
   it('a preflight', async () => {
@@ -923,7 +903,7 @@ describe('CORS: with origins configured, the same CORS headers as Yoga', () => {
       on,
       off,
       { body: '', method: 'OPTIONS', headers: { origin: ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } },
-      'yoga',
+      'adapter',
     );
   });
 });
@@ -963,20 +943,20 @@ describe('forwarding mode (DASHSCOPE_FORWARD_AUTH): the caller’s credential, o
     const running = on.stack.sim.jobs().find((job) => job.status === 'RUNNING')!.job_id;
     const spec = post(`forwarding ${name}`, SMALL_JOB, { variables: { id: running } });
     const withAuthorization = { ...spec, headers: { ...DEFAULT_HEADERS, ...(authorization ? { authorization } : {}) } };
-    const [, routed] = await twice(on, off, withAuthorization, 'route');
+    const [, routed] = await twice(on, off, withAuthorization, 'direct');
     expect(bodyOf(routed!.on).data.fineTune.__typename).toBe(typename);
-    // The key the upstream received is the caller's own, on the route too.
+    // The key the upstream received is the caller's own, on the front too.
     if (authorization?.startsWith('Bearer ')) expect(routed!.on.calls.map((call) => call.apiKey)).toEqual([authorization.slice('Bearer '.length)]);
     expect(routed!.on.rawText).not.toContain(DEMO_API_KEY);
   });
 
-  it('one caller’s finished job is not served to another caller from the route', async () => {
+  it('one caller’s finished job is not served to another caller from the front', async () => {
     const spec = (authorization: string) => ({
       ...post('forwarding-isolation', SMALL_JOB, { variables: { id: JOB_ID } }),
       headers: { ...DEFAULT_HEADERS, authorization },
     });
     const pairs = await compareSides(on, off, [spec(`Bearer ${DEMO_API_KEY}`), spec(`Bearer ${DEMO_API_KEY}`), spec('Bearer sk-other-0123456789')]);
-    expectPaths(pairs, ['yoga', 'route', 'route']);
+    expectPaths(pairs, ['direct', 'direct', 'direct']);
     expect(pairs.map((pair) => bodyOf(pair.on).data.fineTune.__typename)).toEqual(['FineTuneJob', 'FineTuneJob', 'AuthenticationError']);
   });
 });
@@ -991,16 +971,16 @@ describe('a persisted-operations manifest (trusted documents optional)', () => {
   let off: Side;
   startSides((started) => ([on, off] = started), { PERSISTED_OPERATIONS_MANIFEST: MANIFEST });
 
-  it('a document id: Yoga the first time, then the route (the manifest gives it the text)', async () => {
-    const [first, second] = await twice(on, off, byId, 'route');
+  it('a document id: Yoga the first time, then the front (the manifest gives it the text)', async () => {
+    const [first, second] = await twice(on, off, byId, 'direct');
     expect(bodyOf(first!.on).data.fineTune).toMatchObject({ __typename: 'FineTuneJob', id: JOB_ID });
     expect(bodyOf(second!.on).data.fineTune).toMatchObject({ __typename: 'FineTuneJob', id: JOB_ID });
   });
 
-  it('the APQ shape, without and with the text: the route once the document ran', async () => {
+  it('the APQ shape, without and with the text: the front once the document ran', async () => {
     const extensions = { persistedQuery: { version: 1, sha256Hash: hash } };
-    await twice(on, off, { body: JSON.stringify({ extensions, variables: { id: JOB_ID } }) }, 'route', { teach: byId });
-    await twice(on, off, { body: JSON.stringify({ query: documentText, extensions, variables: { id: JOB_ID } }) }, 'route', {
+    await twice(on, off, { body: JSON.stringify({ extensions, variables: { id: JOB_ID } }) }, 'direct', { teach: byId });
+    await twice(on, off, { body: JSON.stringify({ query: documentText, extensions, variables: { id: JOB_ID } }) }, 'direct', {
       teach: { body: JSON.stringify({ query: documentText, variables: { id: JOB_ID } }) },
     });
   });
@@ -1012,12 +992,12 @@ describe('a persisted-operations manifest (trusted documents optional)', () => {
       { body: JSON.stringify({ documentId: 42, variables }) },
       { body: JSON.stringify({ extensions: { persistedQuery: { version: 2, sha256Hash: hash } }, variables }) },
     ]);
-    expectPaths(pairs, ['yoga', 'yoga', 'yoga']);
+    expectPaths(pairs, ['direct', 'direct', 'direct']);
     expect(pairs.map((pair) => pair.off.status)).toEqual([400, 400, 400]);
   });
 
-  it('a document sent as text: the route, like anywhere else', async () => {
-    await twice(on, off, { body: JSON.stringify({ query: tagged('manifest-text', documentText), variables: { id: JOB_ID } }) }, 'route');
+  it('a document sent as text: the front, like anywhere else', async () => {
+    await twice(on, off, { body: JSON.stringify({ query: tagged('manifest-text', documentText), variables: { id: JOB_ID } }) }, 'direct');
   });
 
   // Yoga's persisted-operations plugin, given a parsed document, runs it under the text
@@ -1036,13 +1016,13 @@ describe('a persisted-operations manifest (trusted documents optional)', () => {
       placeholderOf(listId, variables),
       { body: JSON.stringify({ documentId: listId, variables }) },
     ]);
-    expectPaths(pairs, ['yoga', 'yoga', 'yoga']);
+    expectPaths(pairs, ['direct', 'direct', 'direct']);
     expect(pairs.slice(0, 2).map((pair) => bodyOf(pair.off).errors?.[0]?.extensions?.code)).toEqual(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_PARSE_FAILED']);
     expect(bodyOf(pairs[2]!.on).data.fineTunes.__typename).toBe('JobConnection');
   });
 
   it('the placeholder text of a document run by id: still a syntax error', async () => {
-    const pairs = await twice(on, off, placeholderOf(documentId, { id: JOB_ID }), 'yoga', { teach: byId });
+    const pairs = await twice(on, off, placeholderOf(documentId, { id: JOB_ID }), 'direct', { teach: byId });
     expect(pairs.map((pair) => bodyOf(pair.off).errors?.[0]?.extensions?.code)).toEqual(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_PARSE_FAILED']);
   });
 });
@@ -1055,12 +1035,12 @@ describe('trusted documents only', () => {
   let off: Side;
   startSides((started) => ([on, off] = started), { PERSISTED_OPERATIONS_MANIFEST: MANIFEST, PERSISTED_OPERATIONS_ONLY: 'true' });
 
-  it('a document id: the route once the document ran', async () => {
-    await twice(on, off, { body: JSON.stringify({ documentId, variables: { id: JOB_ID } }) }, 'route');
+  it('a document id: the front once the document ran', async () => {
+    await twice(on, off, { body: JSON.stringify({ documentId, variables: { id: JOB_ID } }) }, 'direct');
   });
 
   it('the same document as text, even once known: refused by Yoga', async () => {
-    const pairs = await twice(on, off, { body: JSON.stringify({ query: documentText, variables: { id: JOB_ID } }) }, 'yoga', {
+    const pairs = await twice(on, off, { body: JSON.stringify({ query: documentText, variables: { id: JOB_ID } }) }, 'direct', {
       teach: { body: JSON.stringify({ documentId, variables: { id: JOB_ID } }) },
     });
     expect(pairs.map((pair) => bodyOf(pair.off).errors?.[0]?.extensions?.code)).toEqual(['PERSISTED_QUERY_ONLY', 'PERSISTED_QUERY_ONLY']);
@@ -1125,7 +1105,7 @@ describe('tracing: the same spans on both paths', () => {
     exporters.off.reset();
     const routed = await exchange(on, spec);
     const yoga = await exchange(off, spec);
-    expect([routed.yogaParsed, yoga.yogaParsed]).toEqual([false, true]);
+    expect([routed.front, yoga.front]).toEqual(['direct', 'adapter']);
     expectSameAnswer(routed, yoga);
     const onSpans = spansOf(on, routed, traceparent);
     expect(onSpans).toEqual(spansOf(off, yoga, traceparent));

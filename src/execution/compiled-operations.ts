@@ -9,7 +9,6 @@ import {
   getVariableValues,
 } from 'graphql';
 import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
-import { LRUCache } from 'lru-cache';
 
 /** One operation of a validated document, compiled to JavaScript by graphql-jit. */
 export interface CompiledOperation {
@@ -19,40 +18,23 @@ export interface CompiledOperation {
   readonly compiled: CompiledQuery;
 }
 
-export interface KnownOperationsOptions {
-  /** Documents remembered by their text. @default 1000 */
-  maxDocuments?: number;
-  /** Total characters of remembered texts. @default 4_000_000 */
-  maxCharacters?: number;
-}
-
 /**
- * The gateway's compiled operations, and the documents it has already validated, by their text.
- *
- * - `compiled(document, operationName)` compiles a plain query once per document and operation
- *   name (graphql-jit's compiled code serves only the operation it was compiled for).
- * - `remember(text, document)` is called by the Yoga path once a document passed parsing, every
- *   limit and validation and ran as a compiled query; `lookup(text, operationName)` then finds its
- *   compiled operation without parsing or validating again. A document's validity depends on the
- *   text and the schema alone, and both are fixed for the life of the process.
+ * The gateway's compiled operations: a plain query is compiled once per document and operation
+ * name (graphql-jit's compiled code serves only the operation it was compiled for). Documents are
+ * the parsed ones Yoga's parser cache hands out, so an entry lives as long as that cache keeps
+ * its document (a WeakMap: no second bound to tune).
  *
  * Not compiled (Yoga runs them on graphql-js, where graphql-jit 0.8 is wrong): subscriptions
  * (arguments are not passed to `subscribe`), mutations, and `_entities` (trailing null items of a
  * list whose last items fail asynchronously are dropped, and a federation router rejects an
  * `_entities` list of the wrong length).
  */
-export class KnownOperations {
+export class CompiledOperations {
   readonly #schema: GraphQLSchema;
   readonly #byDocument = new WeakMap<DocumentNode, Map<string | null, CompiledOperation | null>>();
-  readonly #byText: LRUCache<string, DocumentNode>;
 
-  constructor(schema: GraphQLSchema, options: KnownOperationsOptions = {}) {
+  constructor(schema: GraphQLSchema) {
     this.#schema = schema;
-    this.#byText = new LRUCache({
-      max: options.maxDocuments ?? 1000,
-      maxSize: options.maxCharacters ?? 4_000_000,
-      sizeCalculation: (_document, text) => Math.max(1, text.length),
-    });
   }
 
   /** The compiled operation, or null when it must run on graphql-js (see above) or does not compile. */
@@ -69,17 +51,6 @@ export class KnownOperations {
       operations.set(operationName, operation);
     }
     return operation;
-  }
-
-  /** Records a document text that Yoga parsed and validated. */
-  remember(text: string, document: DocumentNode): void {
-    if (this.#byText.get(text) !== document) this.#byText.set(text, document);
-  }
-
-  /** The compiled operation of a document text seen valid before, or null (unknown text, or not compiled). */
-  lookup(text: string, operationName: string | null): CompiledOperation | null {
-    const document = this.#byText.get(text);
-    return document === undefined ? null : this.compiled(document, operationName);
   }
 
   /** Whether these variables coerce; when they don't, graphql-js must answer (a request error, HTTP 400). */
