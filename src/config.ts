@@ -423,7 +423,7 @@ export const VARIABLES = {
     group: 'GraphQL',
     default: true,
     parse: bool,
-    meaning: "`false`: serve every request through Yoga's full pipeline instead of answering repeated query texts on the known-operation route.",
+    meaning: "`false`: serve every request through Yoga's full pipeline instead of answering repeated query texts on the [known-operation route](architecture.md#the-known-operation-route).",
   }),
 
   // Telemetry
@@ -443,7 +443,7 @@ export const VARIABLES = {
   OTEL_EXPORTER_OTLP_ENDPOINT: optional({
     group: 'Telemetry',
     parse: text,
-    meaning: 'Collector base URL (OTLP/HTTP); spans go to `<url>/v1/traces`; setting it turns tracing on.',
+    meaning: 'Collector base URL (OTLP/HTTP, JSON); spans go to `<url>/v1/traces`; setting it turns tracing on.',
   }),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optional({
     group: 'Telemetry',
