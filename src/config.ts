@@ -1,31 +1,32 @@
 /**
  * Gateway configuration, read once at the edge (`main.ts`) from the environment through the
- * declarations in `VARIABLES` below. Nothing below `main.ts` reads `process.env`.
+ * declarations in `VARIABLES` below, which hold each variable's default and meaning (and so
+ * docs/configuration.md). Nothing below `main.ts` reads `process.env`. Each field names its variable.
  */
 export interface Config {
-  /** @default 4000 */
+  /** PORT */
   port: number;
-  /** @default "127.0.0.1" */
+  /** HOST */
   host: string;
-  /** Upstream origin; the client appends `/api/v1/fine-tunes…`. */
+  /** The origin of DASHSCOPE_BASE_URL (else the international endpoint); the client appends `/api/v1/fine-tunes…`. */
   upstreamOrigin: string;
-  /** The server's key. Undefined in forwarding mode or when the simulator supplies one. */
+  /** DASHSCOPE_API_KEY. Undefined in forwarding mode, or until `main.ts` hands in the simulator's. */
   apiKey: string | undefined;
-  /** Sent as `X-DashScope-WorkSpace` when set. */
+  /** DASHSCOPE_WORKSPACE */
   workspace: string | undefined;
-  /** Use the caller's `Authorization: Bearer …` upstream instead of the server key. @default false */
+  /** DASHSCOPE_FORWARD_AUTH */
   forwardAuth: boolean;
-  /** Offset in which the upstream's zone-less times are read. @default "+08:00" */
+  /** DASHSCOPE_UTC_OFFSET */
   utcOffset: string;
-  /** Upstream deadline of one operation, retries included. @default 10000 */
+  /** DASHSCOPE_TIMEOUT_MS */
   timeoutMs: number;
-  /** Wait between two upstream polls of a job watched by `fineTuneStatus` subscribers. @default 5000 */
+  /** DASHSCOPE_POLL_INTERVAL_MS */
   pollIntervalMs: number;
-  /** Trusted documents: path of the manifest (`{ "sha256:<hex>": "<document>" }`) clients may run by id. */
+  /** PERSISTED_OPERATIONS_MANIFEST: path of `{ "sha256:<hex>": "<document>" }`. */
   persistedOperationsManifest: string | undefined;
-  /** Refuse every document that is not in the manifest. @default false */
+  /** PERSISTED_OPERATIONS_ONLY */
   persistedOperationsOnly: boolean;
-  /** Time to open a TCP/TLS connection to the upstream. @default 5000 */
+  /** DASHSCOPE_CONNECT_TIMEOUT_MS */
   connectTimeoutMs: number;
   /** Retries of failed idempotent GETs (see `upstream/retry.ts`). */
   retry: RetryConfig;
@@ -35,82 +36,69 @@ export interface Config {
   breaker: BreakerConfig;
   /** Limits applied to every GraphQL request before execution (see `plugins/`). */
   limits: OperationLimits;
-  /** Origins allowed by CORS; `["*"]` allows any; empty: no CORS headers (same origin only). @default [] */
+  /** CORS_ORIGINS: `["*"]` allows any; empty: no CORS headers (same origin only). */
   corsOrigins: string[];
-  /** How long a shutdown waits for in-flight requests before closing their connections. @default 10000 */
+  /** SHUTDOWN_TIMEOUT_MS */
   shutdownTimeoutMs: number;
-  /** True when no key and no base URL were given: `main.ts` starts the embedded simulator. */
+  /** True when no key, no base URL and no forwarding were given: `main.ts` starts the embedded simulator. */
   useSimulator: boolean;
-  /** Latency the embedded simulator adds to each reply. @default 0 */
+  /** SIMULATOR_LATENCY_MS */
   simulatorLatencyMs: number;
-  /** @default "production" unless NODE_ENV says otherwise */
+  /** NODE_ENV: `development` and `test` as given, anything else `production`. */
   environment: 'development' | 'production' | 'test';
-  /** pino level. @default "info" */
+  /** LOG_LEVEL */
   logLevel: LogLevel;
-  /** Serve Prometheus metrics at `/metrics`. @default true */
+  /** METRICS_ENABLED */
   metricsEnabled: boolean;
-  /**
-   * Answer repeated query texts on the known-operation route (see `http/known-operation-route.ts`)
-   * instead of the full Yoga pipeline; off sends every request through Yoga. @default true
-   */
+  /** GRAPHQL_KNOWN_OPERATION_ROUTE (see `http/known-operation-route.ts`). */
   knownOperationRoute: boolean;
-  /** OpenTelemetry tracing; null (off) unless configured. */
+  /** OpenTelemetry tracing; null (off) unless configured (see `loadTracing`). */
   tracing: TracingConfig | null;
   /** Finished-job cache (see `upstream/finished-job-cache.ts`). */
   cache: {
-    /** TTL of SUCCEEDED/FAILED/CANCELED jobs; 0 disables the cache. @default 300000 */
+    /** DASHSCOPE_CACHE_TTL_MS */
     finishedTtlMs: number;
-    /** TTL of jobs still running. @default 0 (not cached) */
+    /** DASHSCOPE_ACTIVE_JOB_TTL_MS */
     activeTtlMs: number;
-    /** @default 10000 */
+    /** DASHSCOPE_CACHE_MAX_ENTRIES */
     maxEntries: number;
   };
-  /**
-   * Prepended to the names of the types this subgraph owns (errors, unions, connection types…) for
-   * a supergraph where they collide with another subgraph's; see docs/supergraph.md. @default ""
-   */
+  /** GRAPHQL_TYPE_PREFIX (see `schema/type-prefix.ts`). */
   typePrefix: string;
 }
 
 export interface RetryConfig {
-  /** Retries after the first attempt; 0 disables retrying. @default 2 */
+  /** DASHSCOPE_RETRY_MAX */
   max: number;
-  /** First backoff step; doubled per retry, with jitter. @default 200 */
+  /** DASHSCOPE_RETRY_BASE_DELAY_MS */
   baseDelayMs: number;
-  /** Longest backoff step (a `Retry-After` may ask for longer, up to the deadline). @default 2000 */
+  /** DASHSCOPE_RETRY_MAX_DELAY_MS */
   maxDelayMs: number;
 }
 
 export interface ConcurrencyConfig {
-  /** Upstream calls in flight at once (also the connection pool size). @default 16 */
+  /** DASHSCOPE_MAX_CONCURRENCY */
   max: number;
-  /** Calls waiting for a slot; beyond it a call fails at once with `Overloaded`. @default 64 */
+  /** DASHSCOPE_MAX_QUEUE */
   queue: number;
 }
 
 export interface BreakerConfig {
-  /** Consecutive failed upstream attempts (5xx, timeout, refused/reset) that open the circuit. @default 5 */
+  /** DASHSCOPE_BREAKER_THRESHOLD */
   threshold: number;
-  /** How long the circuit stays open before one probe call is let through. @default 5000 */
+  /** DASHSCOPE_BREAKER_COOLDOWN_MS */
   cooldownMs: number;
 }
 
+/** GRAPHQL_MAX_*: each field is the variable of the same name. */
 export interface OperationLimits {
-  /** Request body bytes (the JSON of query and variables). @default 1000000 */
   maxBodyBytes: number;
-  /** Aliases in one operation. @default 100 */
   maxAliases: number;
-  /** Field nesting depth (introspection excluded). @default 10 */
   maxDepth: number;
-  /** Lexical tokens in one document. @default 5000 */
   maxTokens: number;
-  /** Directives in one operation. @default 20 */
   maxDirectives: number;
-  /** graphql-armor's structural cost (objects 2, scalars 1, ×1.5 per level; introspection excluded). @default 5000 */
   maxCost: number;
-  /** Upstream-hitting fields (`fineTune`, `fineTunes`) in one operation. @default 50 */
   maxUpstreamFields: number;
-  /** Distinct job ids in one `_entities` call (each costs one upstream GET). @default 100 */
   maxEntityIds: number;
 }
 
@@ -118,11 +106,11 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface TracingConfig {
-  /** OTLP/HTTP traces URL. @default "http://localhost:4318/v1/traces" */
+  /** OTLP/HTTP traces URL: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or OTEL_EXPORTER_OTLP_ENDPOINT + `/v1/traces`. */
   endpoint: string;
-  /** `service.name` of the spans. @default "fine-tunes-gateway" */
+  /** OTEL_SERVICE_NAME */
   serviceName: string;
-  /** Share of new traces recorded; a request with a `traceparent` follows its caller's decision. @default 1 */
+  /** OTEL_TRACES_SAMPLER_ARG */
   sampleRatio: number;
 }
 
