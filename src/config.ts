@@ -1,31 +1,32 @@
 /**
- * Gateway configuration, read once at the edge (`main.ts`) from the environment.
- * Nothing below `main.ts` reads `process.env`.
+ * Gateway configuration, read once at the edge (`main.ts`) from the environment through the
+ * declarations in `VARIABLES` below, which hold each variable's default and meaning (and so
+ * docs/configuration.md). Nothing below `main.ts` reads `process.env`. Each field names its variable.
  */
 export interface Config {
-  /** @default 4000 */
+  /** PORT */
   port: number;
-  /** @default "127.0.0.1" */
+  /** HOST */
   host: string;
-  /** Upstream origin; the client appends `/api/v1/fine-tunes…`. */
+  /** The origin of DASHSCOPE_BASE_URL (else the international endpoint); the client appends `/api/v1/fine-tunes…`. */
   upstreamOrigin: string;
-  /** The server's key. Undefined in forwarding mode or when the simulator supplies one. */
+  /** DASHSCOPE_API_KEY. Undefined in forwarding mode, or until `main.ts` hands in the simulator's. */
   apiKey: string | undefined;
-  /** Sent as `X-DashScope-WorkSpace` when set. */
+  /** DASHSCOPE_WORKSPACE */
   workspace: string | undefined;
-  /** Use the caller's `Authorization: Bearer …` upstream instead of the server key. @default false */
+  /** DASHSCOPE_FORWARD_AUTH */
   forwardAuth: boolean;
-  /** Offset in which the upstream's zone-less times are read. @default "+08:00" */
+  /** DASHSCOPE_UTC_OFFSET */
   utcOffset: string;
-  /** Upstream deadline of one operation, retries included. @default 10000 */
+  /** DASHSCOPE_TIMEOUT_MS */
   timeoutMs: number;
-  /** Wait between two upstream polls of a job watched by `fineTuneStatus` subscribers. @default 5000 */
+  /** DASHSCOPE_POLL_INTERVAL_MS */
   pollIntervalMs: number;
-  /** Trusted documents: path of the manifest (`{ "sha256:<hex>": "<document>" }`) clients may run by id. */
+  /** PERSISTED_OPERATIONS_MANIFEST: path of `{ "sha256:<hex>": "<document>" }`. */
   persistedOperationsManifest: string | undefined;
-  /** Refuse every document that is not in the manifest. @default false */
+  /** PERSISTED_OPERATIONS_ONLY */
   persistedOperationsOnly: boolean;
-  /** Time to open a TCP/TLS connection to the upstream. @default 5000 */
+  /** DASHSCOPE_CONNECT_TIMEOUT_MS */
   connectTimeoutMs: number;
   /** Retries of failed idempotent GETs (see `upstream/retry.ts`). */
   retry: RetryConfig;
@@ -35,80 +36,69 @@ export interface Config {
   breaker: BreakerConfig;
   /** Limits applied to every GraphQL request before execution (see `plugins/`). */
   limits: OperationLimits;
-  /** Origins allowed by CORS; `["*"]` allows any; empty: no CORS headers (same origin only). @default [] */
+  /** CORS_ORIGINS: `["*"]` allows any; empty: no CORS headers (same origin only). */
   corsOrigins: string[];
-  /** How long a shutdown waits for in-flight requests before closing their connections. @default 10000 */
+  /** SHUTDOWN_TIMEOUT_MS */
   shutdownTimeoutMs: number;
-  /** True when no key and no base URL were given: `main.ts` starts the embedded simulator. */
+  /** True when no key, no base URL and no forwarding were given: `main.ts` starts the embedded simulator. */
   useSimulator: boolean;
-  /** @default "production" unless NODE_ENV says otherwise */
+  /** SIMULATOR_LATENCY_MS */
+  simulatorLatencyMs: number;
+  /** NODE_ENV: `development` and `test` as given, anything else `production`. */
   environment: 'development' | 'production' | 'test';
-  /** pino level. @default "info" */
+  /** LOG_LEVEL */
   logLevel: LogLevel;
-  /** Serve Prometheus metrics at `/metrics`. @default true */
+  /** METRICS_ENABLED */
   metricsEnabled: boolean;
-  /**
-   * Let the Node front (`http/node-front.ts`) adapt JSON and GET requests itself instead of
-   * whatwg-node's adapter; the pipeline is the same either way. @default true
-   */
+  /** GRAPHQL_NODE_FRONT (see `http/node-front.ts`). */
   nodeFront: boolean;
-  /** OpenTelemetry tracing; null (off) unless configured. */
+  /** OpenTelemetry tracing; null (off) unless configured (see `loadTracing`). */
   tracing: TracingConfig | null;
   /** Finished-job cache (see `upstream/finished-job-cache.ts`). */
   cache: {
-    /** TTL of SUCCEEDED/FAILED/CANCELED jobs; 0 disables the cache. @default 300000 */
+    /** DASHSCOPE_CACHE_TTL_MS */
     finishedTtlMs: number;
-    /** TTL of jobs still running. @default 0 (not cached) */
+    /** DASHSCOPE_ACTIVE_JOB_TTL_MS */
     activeTtlMs: number;
-    /** @default 10000 */
+    /** DASHSCOPE_CACHE_MAX_ENTRIES */
     maxEntries: number;
   };
-  /**
-   * Prepended to the names of the types this subgraph owns (errors, unions, connection types…) for
-   * a supergraph where they collide with another subgraph's; see README "Supergraph". @default ""
-   */
+  /** GRAPHQL_TYPE_PREFIX (see `schema/type-prefix.ts`). */
   typePrefix: string;
 }
 
 export interface RetryConfig {
-  /** Retries after the first attempt; 0 disables retrying. @default 2 */
+  /** DASHSCOPE_RETRY_MAX */
   max: number;
-  /** First backoff step; doubled per retry, with jitter. @default 200 */
+  /** DASHSCOPE_RETRY_BASE_DELAY_MS */
   baseDelayMs: number;
-  /** Longest backoff step (a `Retry-After` may ask for longer, up to the deadline). @default 2000 */
+  /** DASHSCOPE_RETRY_MAX_DELAY_MS */
   maxDelayMs: number;
 }
 
 export interface ConcurrencyConfig {
-  /** Upstream calls in flight at once (also the connection pool size). @default 16 */
+  /** DASHSCOPE_MAX_CONCURRENCY */
   max: number;
-  /** Calls waiting for a slot; beyond it a call fails at once with `Overloaded`. @default 64 */
+  /** DASHSCOPE_MAX_QUEUE */
   queue: number;
 }
 
 export interface BreakerConfig {
-  /** Consecutive failed upstream attempts (5xx, timeout, refused/reset) that open the circuit. @default 5 */
+  /** DASHSCOPE_BREAKER_THRESHOLD */
   threshold: number;
-  /** How long the circuit stays open before one probe call is let through. @default 5000 */
+  /** DASHSCOPE_BREAKER_COOLDOWN_MS */
   cooldownMs: number;
 }
 
+/** GRAPHQL_MAX_*: each field is the variable of the same name. */
 export interface OperationLimits {
-  /** Request body bytes (the JSON of query and variables). @default 1000000 */
   maxBodyBytes: number;
-  /** Aliases in one operation. @default 100 */
   maxAliases: number;
-  /** Field nesting depth (introspection excluded). @default 10 */
   maxDepth: number;
-  /** Lexical tokens in one document. @default 5000 */
   maxTokens: number;
-  /** Directives in one operation. @default 20 */
   maxDirectives: number;
-  /** graphql-armor's structural cost (objects 2, scalars 1, ×1.5 per level; introspection excluded). @default 5000 */
   maxCost: number;
-  /** Upstream-hitting fields (`fineTune`, `fineTunes`) in one operation. @default 50 */
   maxUpstreamFields: number;
-  /** Distinct job ids in one `_entities` call (each costs one upstream GET). @default 100 */
   maxEntityIds: number;
 }
 
@@ -116,11 +106,11 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface TracingConfig {
-  /** OTLP/HTTP traces URL. @default "http://localhost:4318/v1/traces" */
+  /** OTLP/HTTP traces URL: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or OTEL_EXPORTER_OTLP_ENDPOINT + `/v1/traces`. */
   endpoint: string;
-  /** `service.name` of the spans. @default "fine-tunes-gateway" */
+  /** OTEL_SERVICE_NAME */
   serviceName: string;
-  /** Share of new traces recorded; a request with a `traceparent` follows its caller's decision. @default 1 */
+  /** OTEL_TRACES_SAMPLER_ARG */
   sampleRatio: number;
 }
 
@@ -138,161 +128,430 @@ export class ConfigError extends Error {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// The environment variables, each declared once. `loadConfig` reads them only through `read()`,
+// and `npm run docs:config` prints docs/configuration.md from them (test/configuration-doc.test.ts
+// fails when that file drifts). To add a variable: declare it here, read it in `loadConfig`.
+// ---------------------------------------------------------------------------------------------
+
+/** A parser's answer for a value it cannot use: what is wrong, phrased to follow the variable's name. */
+export class Rejected {
+  readonly problems: string[];
+  constructor(...problems: string[]) {
+    this.problems = problems;
+  }
+}
+
+/** Parses a set, non-blank value (untrimmed, as the environment holds it). */
+export type Parse<T> = (raw: string) => T | Rejected;
+
+export interface Variable<T> {
+  readonly group: Group;
+  /** One sentence for docs/configuration.md. */
+  readonly meaning: string;
+  /** The value when the variable is unset or blank (also when it is invalid: the start then fails anyway). */
+  readonly default: T;
+  /** How the docs show the default when `default` alone would not say it (e.g. what "unset" means). */
+  readonly shownDefault?: string;
+  readonly parse: Parse<T>;
+}
+
+/** The sections of docs/configuration.md, in order, with the line that introduces each. */
+export const GROUPS = {
+  Server: 'The HTTP server and how it starts and stops.',
+  Upstream:
+    'The DashScope account and the protections in front of it. With no `DASHSCOPE_API_KEY`, no `DASHSCOPE_BASE_URL` and no forwarding, `npm start` serves demo data from the embedded simulator.',
+  Caching: 'The finished-job cache in front of the upstream; lists are never cached.',
+  Limits: 'Checked before execution; a request beyond a limit is refused with no upstream call.',
+  GraphQL: 'Schema naming, trusted documents, live subscriptions and the fast path for repeated queries.',
+  Telemetry:
+    'Logs, metrics and OpenTelemetry traces. The OTLP exporter also reads its own standard variables, e.g. `OTEL_EXPORTER_OTLP_HEADERS=authorization=Bearer …` for a hosted collector.',
+  Simulator: 'Only used when the gateway runs on the embedded simulator.',
+} as const;
+export type Group = keyof typeof GROUPS;
+
+const int =
+  (min: number, max: number): Parse<number> =>
+  (raw) => {
+    const value = Number(raw);
+    return Number.isInteger(value) && value >= min && value <= max
+      ? value
+      : new Rejected(`must be an integer in ${min}..${max}, got ${JSON.stringify(raw)}`);
+  };
+
+const bool: Parse<boolean> = (raw) => {
+  const value = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+  if (['0', 'false', 'no', 'off'].includes(value)) return false;
+  return new Rejected(`must be true or false, got ${JSON.stringify(raw)}`);
+};
+
+const text: Parse<string> = (raw) => raw.trim();
+
+const httpOrigin: Parse<string> = (raw) => {
+  const value = raw.trim();
+  try {
+    const url = new URL(value);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return url.origin;
+  } catch {
+    // rejected below
+  }
+  return new Rejected(`must be an http(s) origin, got ${JSON.stringify(value)}`);
+};
+
+const utcOffset: Parse<string> = (raw) => {
+  const value = raw.trim();
+  return /^[+-](?:[01]\d|2[0-3]):[0-5]\d$/.test(value) || value === 'Z'
+    ? value
+    : new Rejected(`must look like +08:00, got ${JSON.stringify(value)}`);
+};
+
+const typePrefix: Parse<string> = (raw) => {
+  const value = raw.trim();
+  return TYPE_PREFIX_PATTERN.test(value)
+    ? value
+    : new Rejected(`must be letters, digits or "_", starting with a letter, got ${JSON.stringify(value)}`);
+};
+
+const logLevel: Parse<LogLevel> = (raw) => {
+  const value = raw.trim().toLowerCase();
+  return LOG_LEVELS.find((level) => level === value) ?? new Rejected(`must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(raw)}`);
+};
+
+/** Anything but `development` or `test` is production (no validation: NODE_ENV is shared with every tool). */
+const nodeEnv: Parse<Config['environment']> = (raw) => (raw === 'development' || raw === 'test' ? raw : 'production');
+
+/** A comma-separated list of origins (`https://app.example.com`), or `*`. */
+const originList: Parse<string[]> = (raw) => {
+  const origins = raw
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '');
+  if (origins.includes('*')) return ['*'];
+  const invalid = origins.filter((origin) => {
+    try {
+      return new URL(origin).origin !== origin;
+    } catch {
+      return true;
+    }
+  });
+  return invalid.length === 0
+    ? origins
+    : new Rejected(
+        ...invalid.map((origin) => `must list origins like https://app.example.com (no path, no trailing slash), or be *, got ${JSON.stringify(origin)}`),
+      );
+};
+
+const ratio: Parse<number> = (raw) => {
+  const value = Number(raw.trim());
+  return Number.isFinite(value) && value >= 0 && value <= 1 ? value : new Rejected(`must be a number in 0..1, got ${JSON.stringify(raw.trim())}`);
+};
+
+/** Declares one variable; `T` is inferred from its parser and default. */
+const variable = <T>(declaration: Variable<T>): Variable<T> => declaration;
+const optional = <T>(declaration: Omit<Variable<T | undefined>, 'default'>): Variable<T | undefined> => ({ ...declaration, default: undefined });
+
+export const VARIABLES = {
+  // Server
+  PORT: variable({ group: 'Server', default: 4000, parse: int(0, 65535), meaning: 'HTTP port (`0`: any free port).' }),
+  HOST: variable({ group: 'Server', default: '127.0.0.1', parse: text, meaning: 'Listen address (`0.0.0.0` to expose it).' }),
+  NODE_ENV: variable<Config['environment']>({
+    group: 'Server',
+    default: 'production',
+    parse: nodeEnv,
+    meaning: '`development` shows error details to clients instead of masking them and pretty-prints logs; anything else is production.',
+  }),
+  CORS_ORIGINS: variable({
+    group: 'Server',
+    default: [],
+    shownDefault: '— (CORS off)',
+    parse: originList,
+    meaning:
+      'Comma-separated origins allowed to call from a browser, with credentials (`https://app.example.com,http://localhost:5173`); `*` allows any origin, without credentials.',
+  }),
+  SHUTDOWN_TIMEOUT_MS: variable({
+    group: 'Server',
+    default: 10_000,
+    parse: int(0, 600_000),
+    meaning: 'On SIGTERM/SIGINT, how long requests in flight may take before their connections are cut.',
+  }),
+
+  // Upstream
+  DASHSCOPE_API_KEY: optional({ group: 'Upstream', parse: text, meaning: "The server's DashScope key, sent upstream as `Authorization: Bearer …`." }),
+  DASHSCOPE_BASE_URL: optional({
+    group: 'Upstream',
+    shownDefault: `\`${DEFAULT_UPSTREAM_ORIGIN}\``,
+    parse: httpOrigin,
+    meaning: 'Upstream origin (only the origin is used; the gateway appends `/api/v1/fine-tunes…`); Beijing: `https://dashscope.aliyuncs.com`.',
+  }),
+  DASHSCOPE_WORKSPACE: optional({ group: 'Upstream', parse: text, meaning: 'Sent as `X-DashScope-WorkSpace` to select a non-default workspace.' }),
+  DASHSCOPE_FORWARD_AUTH: variable({
+    group: 'Upstream',
+    default: false,
+    parse: bool,
+    meaning: "`true`: use each caller's `Authorization: Bearer …` upstream instead of the server key (never falls back to it).",
+  }),
+  DASHSCOPE_UTC_OFFSET: variable({ group: 'Upstream', default: '+08:00', parse: utcOffset, meaning: "Offset in which the upstream's zone-less times are read." }),
+  DASHSCOPE_TIMEOUT_MS: variable({
+    group: 'Upstream',
+    default: 10_000,
+    parse: int(1, 600_000),
+    meaning: 'Upstream deadline of one GraphQL operation, retries and waits included.',
+  }),
+  DASHSCOPE_CONNECT_TIMEOUT_MS: variable({
+    group: 'Upstream',
+    default: 5_000,
+    parse: int(1, 600_000),
+    meaning: 'Time to open a connection to the upstream (capped by `DASHSCOPE_TIMEOUT_MS`).',
+  }),
+  DASHSCOPE_RETRY_MAX: variable({ group: 'Upstream', default: 2, parse: int(0, 10), meaning: 'Retries of a failed GET after the first attempt (`0`: no retries).' }),
+  DASHSCOPE_RETRY_BASE_DELAY_MS: variable({ group: 'Upstream', default: 200, parse: int(0, 60_000), meaning: 'First backoff step, doubled per retry, with jitter.' }),
+  DASHSCOPE_RETRY_MAX_DELAY_MS: variable({
+    group: 'Upstream',
+    default: 2_000,
+    parse: int(0, 600_000),
+    meaning: 'Longest backoff step (a `Retry-After` may ask for more, up to the deadline).',
+  }),
+  DASHSCOPE_MAX_CONCURRENCY: variable({
+    group: 'Upstream',
+    default: 16,
+    parse: int(1, 1024),
+    meaning: 'Upstream calls in flight at once (also the connection pool size).',
+  }),
+  DASHSCOPE_MAX_QUEUE: variable({
+    group: 'Upstream',
+    default: 64,
+    parse: int(0, 100_000),
+    meaning: 'Upstream calls allowed to wait for a slot; more fail at once with `UpstreamError { code: "Overloaded" }`.',
+  }),
+  DASHSCOPE_BREAKER_THRESHOLD: variable({
+    group: 'Upstream',
+    default: 5,
+    parse: int(1, 1000),
+    meaning: 'Consecutive failed upstream attempts (5xx, timeouts, refused or reset connections) that open the circuit.',
+  }),
+  DASHSCOPE_BREAKER_COOLDOWN_MS: variable({
+    group: 'Upstream',
+    default: 5_000,
+    parse: int(1, 3_600_000),
+    meaning: 'How long the circuit stays open before one probe call is let through.',
+  }),
+
+  // Caching
+  DASHSCOPE_CACHE_TTL_MS: variable({
+    group: 'Caching',
+    default: 300_000,
+    parse: int(0, 86_400_000),
+    meaning: 'How long a finished job (SUCCEEDED, FAILED, CANCELED) is served from memory; `0` turns the cache off.',
+  }),
+  DASHSCOPE_ACTIVE_JOB_TTL_MS: variable({
+    group: 'Caching',
+    default: 0,
+    parse: int(0, 3_600_000),
+    meaning: 'How long a job that is still running may be served from memory (`0`: never cached).',
+  }),
+  DASHSCOPE_CACHE_MAX_ENTRIES: variable({
+    group: 'Caching',
+    default: 10_000,
+    parse: int(1, 10_000_000),
+    meaning: 'Most jobs kept in the cache, over all credentials (least recently used go first).',
+  }),
+
+  // Limits
+  GRAPHQL_MAX_BODY_BYTES: variable({ group: 'Limits', default: 1_000_000, parse: int(1_000, 100_000_000), meaning: 'Request body bytes (HTTP 413 beyond).' }),
+  GRAPHQL_MAX_ALIASES: variable({ group: 'Limits', default: 100, parse: int(1, 10_000), meaning: 'Aliases per operation (`__typename` aliases are free).' }),
+  GRAPHQL_MAX_DEPTH: variable({ group: 'Limits', default: 10, parse: int(2, 100), meaning: 'Field nesting depth (introspection exempt).' }),
+  GRAPHQL_MAX_TOKENS: variable({ group: 'Limits', default: 5_000, parse: int(100, 1_000_000), meaning: 'Lexical tokens per document.' }),
+  GRAPHQL_MAX_DIRECTIVES: variable({ group: 'Limits', default: 20, parse: int(0, 10_000), meaning: 'Directives per operation.' }),
+  GRAPHQL_MAX_COST: variable({
+    group: 'Limits',
+    default: 5_000,
+    parse: int(100, 100_000_000),
+    meaning: "graphql-armor's structural cost: objects 2, scalars 1, ×1.5 per level (introspection exempt).",
+  }),
+  GRAPHQL_MAX_UPSTREAM_FIELDS: variable({
+    group: 'Limits',
+    default: 50,
+    parse: int(1, 10_000),
+    meaning: 'Upstream-hitting fields (`fineTune`, `fineTunes`) per operation (HTTP 400 `UPSTREAM_FIELD_LIMIT` beyond).',
+  }),
+  GRAPHQL_MAX_ENTITY_IDS: variable({
+    group: 'Limits',
+    default: 100,
+    parse: int(1, 10_000),
+    meaning: 'Distinct job ids in one federation `_entities` call, each costing a GET (HTTP 400 `ENTITIES_LIMIT` beyond).',
+  }),
+
+  // GraphQL
+  GRAPHQL_TYPE_PREFIX: variable({
+    group: 'GraphQL',
+    default: '',
+    shownDefault: '—',
+    parse: typePrefix,
+    meaning: 'Prefix for the type names this subgraph owns, for a supergraph where they collide (see [supergraph.md](supergraph.md)).',
+  }),
+  PERSISTED_OPERATIONS_MANIFEST: optional({
+    group: 'GraphQL',
+    parse: text,
+    meaning: 'Path of the trusted-documents manifest (`persisted-documents.json` from `npm run codegen`), checked at start-up; clients may then send `documentId`.',
+  }),
+  PERSISTED_OPERATIONS_ONLY: variable({
+    group: 'GraphQL',
+    default: false,
+    parse: bool,
+    meaning: '`true`: refuse every document sent as text (HTTP 400 `PERSISTED_QUERY_ONLY`), and GraphiQL; needs `PERSISTED_OPERATIONS_MANIFEST`.',
+  }),
+  DASHSCOPE_POLL_INTERVAL_MS: variable({
+    group: 'GraphQL',
+    default: 5_000,
+    parse: int(10, 3_600_000),
+    meaning: 'How often the `fineTuneStatus` subscription polls a watched job (one poller per credential and job; backs off on throttling).',
+  }),
+  GRAPHQL_NODE_FRONT: variable({
+    group: 'GraphQL',
+    default: true,
+    parse: bool,
+    meaning: "`false`: hand every request to whatwg-node's Node adapter instead of the gateway's [Node front](architecture.md#request-path); both run the same pipeline.",
+  }),
+
+  // Telemetry
+  LOG_LEVEL: variable<LogLevel>({ group: 'Telemetry', default: 'info', parse: logLevel, meaning: `pino level: ${LOG_LEVELS.map((level) => `\`${level}\``).join(', ')}.` }),
+  METRICS_ENABLED: variable({
+    group: 'Telemetry',
+    default: true,
+    parse: bool,
+    meaning: '`false`: stop serving Prometheus metrics at `/metrics` (counting continues).',
+  }),
+  OTEL_TRACES_ENABLED: optional({
+    group: 'Telemetry',
+    parse: bool,
+    meaning: '`true`: tracing on (to `http://localhost:4318/v1/traces` unless an endpoint is set); `false`: off even with an endpoint.',
+  }),
+  OTEL_SDK_DISABLED: variable({ group: 'Telemetry', default: false, parse: bool, meaning: '`true`: tracing off, whatever else is set.' }),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optional({
+    group: 'Telemetry',
+    parse: text,
+    meaning: 'Collector base URL (OTLP/HTTP, JSON); spans go to `<url>/v1/traces`; setting it turns tracing on.',
+  }),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optional({
+    group: 'Telemetry',
+    parse: text,
+    meaning: 'The full traces URL instead (used as is); setting it turns tracing on.',
+  }),
+  OTEL_SERVICE_NAME: variable({ group: 'Telemetry', default: 'fine-tunes-gateway', parse: text, meaning: '`service.name` of the spans.' }),
+  OTEL_TRACES_SAMPLER_ARG: variable({
+    group: 'Telemetry',
+    default: 1,
+    parse: ratio,
+    meaning: "Share of new traces sampled (0..1); a request with a `traceparent` follows its caller's decision.",
+  }),
+
+  // Simulator
+  SIMULATOR_LATENCY_MS: variable({
+    group: 'Simulator',
+    default: 0,
+    parse: int(0, 600_000),
+    meaning: 'Latency added to each simulated upstream reply.',
+  }),
+} as const;
+
+export type VariableName = keyof typeof VARIABLES;
+type ValueOf<N extends VariableName> = (typeof VARIABLES)[N] extends Variable<infer T> ? T : never;
+/** The same table, typed so that looking a name up gives that variable's own value type. */
+const DECLARATIONS: { readonly [N in VariableName]: Variable<ValueOf<N>> } = VARIABLES;
+
 type Env = Record<string, string | undefined>;
 
 /** Parses the environment into a Config, reporting every problem at once. */
 export function loadConfig(env: Env): Config {
   const problems: string[] = [];
-  const int = (name: string, fallback: number, min: number, max: number): number => {
+  /** The variable's value: its default when unset, blank or invalid (an invalid one is reported). */
+  const read = <N extends VariableName>(name: N): ValueOf<N> => {
+    const declaration = DECLARATIONS[name];
     const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) {
-      problems.push(`${name} must be an integer in ${min}..${max}, got ${JSON.stringify(raw)}`);
-      return fallback;
-    }
-    return value;
-  };
-  const bool = (name: string): boolean => {
-    const raw = env[name]?.trim().toLowerCase();
-    if (raw === undefined || raw === '') return false;
-    if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-    if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-    problems.push(`${name} must be true or false, got ${JSON.stringify(env[name])}`);
-    return false;
+    if (raw === undefined || raw.trim() === '') return declaration.default;
+    const value = declaration.parse(raw);
+    if (!(value instanceof Rejected)) return value;
+    problems.push(...value.problems.map((problem) => `${name} ${problem}`));
+    return declaration.default;
   };
 
-  const apiKey = nonEmpty(env.DASHSCOPE_API_KEY);
-  const baseUrl = nonEmpty(env.DASHSCOPE_BASE_URL);
-  const forwardAuth = bool('DASHSCOPE_FORWARD_AUTH');
-  const useSimulator = apiKey === undefined && baseUrl === undefined && !forwardAuth;
-
-  let upstreamOrigin = DEFAULT_UPSTREAM_ORIGIN;
-  if (baseUrl !== undefined) {
-    try {
-      const url = new URL(baseUrl);
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('protocol');
-      upstreamOrigin = url.origin;
-    } catch {
-      problems.push(`DASHSCOPE_BASE_URL must be an http(s) origin, got ${JSON.stringify(baseUrl)}`);
-    }
-  }
-
-  const utcOffset = env.DASHSCOPE_UTC_OFFSET?.trim() || '+08:00';
-  if (!/^[+-](?:[01]\d|2[0-3]):[0-5]\d$/.test(utcOffset) && utcOffset !== 'Z') {
-    problems.push(`DASHSCOPE_UTC_OFFSET must look like +08:00, got ${JSON.stringify(utcOffset)}`);
-  }
-
-  const typePrefix = env.GRAPHQL_TYPE_PREFIX?.trim() ?? '';
-  if (typePrefix !== '' && !TYPE_PREFIX_PATTERN.test(typePrefix)) {
-    problems.push(`GRAPHQL_TYPE_PREFIX must be letters, digits or "_", starting with a letter, got ${JSON.stringify(typePrefix)}`);
-  }
-
-  const persistedOperationsManifest = nonEmpty(env.PERSISTED_OPERATIONS_MANIFEST);
-  const persistedOperationsOnly = bool('PERSISTED_OPERATIONS_ONLY');
+  const apiKey = read('DASHSCOPE_API_KEY');
+  const baseUrl = read('DASHSCOPE_BASE_URL');
+  const forwardAuth = read('DASHSCOPE_FORWARD_AUTH');
+  const persistedOperationsManifest = read('PERSISTED_OPERATIONS_MANIFEST');
+  const persistedOperationsOnly = read('PERSISTED_OPERATIONS_ONLY');
   if (persistedOperationsOnly && persistedOperationsManifest === undefined) {
     problems.push('PERSISTED_OPERATIONS_ONLY=true needs PERSISTED_OPERATIONS_MANIFEST (the path of persisted-documents.json)');
   }
 
-  const logLevel = (env.LOG_LEVEL?.trim().toLowerCase() || 'info') as LogLevel;
-  if (!LOG_LEVELS.includes(logLevel)) {
-    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(env.LOG_LEVEL)}`);
-  }
-
-  const tracing = loadTracing(env, problems, bool);
-
-  const nodeEnv = env.NODE_ENV;
-  const environment = nodeEnv === 'development' || nodeEnv === 'test' ? nodeEnv : 'production';
-
   const config: Config = {
-    port: int('PORT', 4000, 0, 65535),
-    host: env.HOST?.trim() || '127.0.0.1',
-    upstreamOrigin,
+    port: read('PORT'),
+    host: read('HOST'),
+    upstreamOrigin: baseUrl ?? DEFAULT_UPSTREAM_ORIGIN,
     apiKey: forwardAuth ? undefined : apiKey,
-    workspace: nonEmpty(env.DASHSCOPE_WORKSPACE),
+    workspace: read('DASHSCOPE_WORKSPACE'),
     forwardAuth,
-    utcOffset,
-    timeoutMs: int('DASHSCOPE_TIMEOUT_MS', 10_000, 1, 600_000),
-    pollIntervalMs: int('DASHSCOPE_POLL_INTERVAL_MS', 5_000, 10, 3_600_000),
+    utcOffset: read('DASHSCOPE_UTC_OFFSET'),
+    timeoutMs: read('DASHSCOPE_TIMEOUT_MS'),
+    pollIntervalMs: read('DASHSCOPE_POLL_INTERVAL_MS'),
     persistedOperationsManifest,
     persistedOperationsOnly,
-    connectTimeoutMs: int('DASHSCOPE_CONNECT_TIMEOUT_MS', 5_000, 1, 600_000),
+    connectTimeoutMs: read('DASHSCOPE_CONNECT_TIMEOUT_MS'),
     retry: {
-      max: int('DASHSCOPE_RETRY_MAX', 2, 0, 10),
-      baseDelayMs: int('DASHSCOPE_RETRY_BASE_DELAY_MS', 200, 0, 60_000),
-      maxDelayMs: int('DASHSCOPE_RETRY_MAX_DELAY_MS', 2_000, 0, 600_000),
+      max: read('DASHSCOPE_RETRY_MAX'),
+      baseDelayMs: read('DASHSCOPE_RETRY_BASE_DELAY_MS'),
+      maxDelayMs: read('DASHSCOPE_RETRY_MAX_DELAY_MS'),
     },
     upstreamConcurrency: {
-      max: int('DASHSCOPE_MAX_CONCURRENCY', 16, 1, 1024),
-      queue: int('DASHSCOPE_MAX_QUEUE', 64, 0, 100_000),
+      max: read('DASHSCOPE_MAX_CONCURRENCY'),
+      queue: read('DASHSCOPE_MAX_QUEUE'),
     },
     breaker: {
-      threshold: int('DASHSCOPE_BREAKER_THRESHOLD', 5, 1, 1000),
-      cooldownMs: int('DASHSCOPE_BREAKER_COOLDOWN_MS', 5_000, 1, 3_600_000),
+      threshold: read('DASHSCOPE_BREAKER_THRESHOLD'),
+      cooldownMs: read('DASHSCOPE_BREAKER_COOLDOWN_MS'),
     },
     limits: {
-      maxBodyBytes: int('GRAPHQL_MAX_BODY_BYTES', 1_000_000, 1_000, 100_000_000),
-      maxAliases: int('GRAPHQL_MAX_ALIASES', 100, 1, 10_000),
-      maxDepth: int('GRAPHQL_MAX_DEPTH', 10, 2, 100),
-      maxTokens: int('GRAPHQL_MAX_TOKENS', 5_000, 100, 1_000_000),
-      maxDirectives: int('GRAPHQL_MAX_DIRECTIVES', 20, 0, 10_000),
-      maxCost: int('GRAPHQL_MAX_COST', 5_000, 100, 100_000_000),
-      maxUpstreamFields: int('GRAPHQL_MAX_UPSTREAM_FIELDS', 50, 1, 10_000),
-      maxEntityIds: int('GRAPHQL_MAX_ENTITY_IDS', 100, 1, 10_000),
+      maxBodyBytes: read('GRAPHQL_MAX_BODY_BYTES'),
+      maxAliases: read('GRAPHQL_MAX_ALIASES'),
+      maxDepth: read('GRAPHQL_MAX_DEPTH'),
+      maxTokens: read('GRAPHQL_MAX_TOKENS'),
+      maxDirectives: read('GRAPHQL_MAX_DIRECTIVES'),
+      maxCost: read('GRAPHQL_MAX_COST'),
+      maxUpstreamFields: read('GRAPHQL_MAX_UPSTREAM_FIELDS'),
+      maxEntityIds: read('GRAPHQL_MAX_ENTITY_IDS'),
     },
-    corsOrigins: corsOrigins(env.CORS_ORIGINS, problems),
-    shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
-    useSimulator,
-    environment,
-    logLevel: LOG_LEVELS.includes(logLevel) ? logLevel : 'info',
-    metricsEnabled: env.METRICS_ENABLED === undefined || env.METRICS_ENABLED.trim() === '' ? true : bool('METRICS_ENABLED'),
-    nodeFront:
-      env.GRAPHQL_NODE_FRONT === undefined || env.GRAPHQL_NODE_FRONT.trim() === ''
-        ? true
-        : bool('GRAPHQL_NODE_FRONT'),
-    tracing,
+    corsOrigins: read('CORS_ORIGINS'),
+    shutdownTimeoutMs: read('SHUTDOWN_TIMEOUT_MS'),
+    useSimulator: apiKey === undefined && baseUrl === undefined && !forwardAuth,
+    simulatorLatencyMs: read('SIMULATOR_LATENCY_MS'),
+    environment: read('NODE_ENV'),
+    logLevel: read('LOG_LEVEL'),
+    metricsEnabled: read('METRICS_ENABLED'),
+    nodeFront: read('GRAPHQL_NODE_FRONT'),
+    tracing: loadTracing(read, problems),
     cache: {
-      finishedTtlMs: int('DASHSCOPE_CACHE_TTL_MS', 300_000, 0, 86_400_000),
-      activeTtlMs: int('DASHSCOPE_ACTIVE_JOB_TTL_MS', 0, 0, 3_600_000),
-      maxEntries: int('DASHSCOPE_CACHE_MAX_ENTRIES', 10_000, 1, 10_000_000),
+      finishedTtlMs: read('DASHSCOPE_CACHE_TTL_MS'),
+      activeTtlMs: read('DASHSCOPE_ACTIVE_JOB_TTL_MS'),
+      maxEntries: read('DASHSCOPE_CACHE_MAX_ENTRIES'),
     },
-    typePrefix,
+    typePrefix: read('GRAPHQL_TYPE_PREFIX'),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
 
-/** `CORS_ORIGINS`: a comma-separated list of origins (`https://app.example.com`), or `*`. */
-function corsOrigins(raw: string | undefined, problems: string[]): string[] {
-  const origins = (raw ?? '')
-    .split(',')
-    .map((origin) => origin.trim())
-    .filter((origin) => origin !== '');
-  if (origins.includes('*')) return ['*'];
-  for (const origin of origins) {
-    let valid = false;
-    try {
-      valid = new URL(origin).origin === origin;
-    } catch {
-      valid = false;
-    }
-    if (!valid) problems.push(`CORS_ORIGINS must list origins like https://app.example.com (no path, no trailing slash), or be *, got ${JSON.stringify(origin)}`);
-  }
-  return origins;
-}
-
 /**
  * Tracing is on with `OTEL_TRACES_ENABLED=true` or when an OTLP endpoint is given, and off with
  * `OTEL_TRACES_ENABLED=false` or `OTEL_SDK_DISABLED=true`. Endpoints follow the OTLP exporter
- * spec: the signal-specific URL is used as is, the base URL gets `/v1/traces` appended.
+ * spec: the signal-specific URL is used as is, the base URL gets `/v1/traces` appended. The other
+ * tracing variables are only read (and checked) when tracing is on.
  */
-function loadTracing(env: Env, problems: string[], bool: (name: string) => boolean): TracingConfig | null {
-  const tracesEndpoint = nonEmpty(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
-  const baseEndpoint = nonEmpty(env.OTEL_EXPORTER_OTLP_ENDPOINT);
-  const explicit = nonEmpty(env.OTEL_TRACES_ENABLED);
-  const enabled = explicit !== undefined ? bool('OTEL_TRACES_ENABLED') : tracesEndpoint !== undefined || baseEndpoint !== undefined;
-  if (nonEmpty(env.OTEL_SDK_DISABLED) !== undefined && bool('OTEL_SDK_DISABLED')) return null;
-  if (!enabled) return null;
+function loadTracing(read: <N extends VariableName>(name: N) => ValueOf<N>, problems: string[]): TracingConfig | null {
+  const tracesEndpoint = read('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+  const baseEndpoint = read('OTEL_EXPORTER_OTLP_ENDPOINT');
+  const enabled = read('OTEL_TRACES_ENABLED') ?? (tracesEndpoint !== undefined || baseEndpoint !== undefined);
+  if (read('OTEL_SDK_DISABLED') || !enabled) return null;
 
   const endpoint = tracesEndpoint ?? (baseEndpoint ? `${baseEndpoint.replace(/\/+$/, '')}/v1/traces` : DEFAULT_OTLP_TRACES_ENDPOINT);
   try {
@@ -301,19 +560,5 @@ function loadTracing(env: Env, problems: string[], bool: (name: string) => boole
   } catch {
     problems.push(`OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT must be an http(s) URL, got ${JSON.stringify(endpoint)}`);
   }
-  const ratioRaw = nonEmpty(env.OTEL_TRACES_SAMPLER_ARG);
-  const sampleRatio = ratioRaw === undefined ? 1 : Number(ratioRaw);
-  if (!Number.isFinite(sampleRatio) || sampleRatio < 0 || sampleRatio > 1) {
-    problems.push(`OTEL_TRACES_SAMPLER_ARG must be a number in 0..1, got ${JSON.stringify(ratioRaw)}`);
-  }
-  return {
-    endpoint,
-    serviceName: nonEmpty(env.OTEL_SERVICE_NAME) ?? 'fine-tunes-gateway',
-    sampleRatio: Number.isFinite(sampleRatio) ? Math.min(1, Math.max(0, sampleRatio)) : 1,
-  };
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  const trimmed = value?.trim();
-  return trimmed ? trimmed : undefined;
+  return { endpoint, serviceName: read('OTEL_SERVICE_NAME'), sampleRatio: read('OTEL_TRACES_SAMPLER_ARG') };
 }

@@ -123,7 +123,7 @@ export function createDeadline(timeoutMs: number, onRequestAbort: OnRequestAbort
   };
 }
 
-/** What the context needs of the HTTP request, whichever server read it (Yoga, or the known-operation route). */
+/** What the context needs of the HTTP request. */
 export interface Caller {
   authorization: string | null;
   /** Aborts when the client goes away; only called when something needs it. */

@@ -22,7 +22,7 @@ async function main(): Promise<void> {
 
   let simulator: Simulator | null = null;
   if (config.useSimulator) {
-    simulator = await startSimulator({ latencyMs: Number(process.env.SIMULATOR_LATENCY_MS ?? 0) || 0 });
+    simulator = await startSimulator({ latencyMs: config.simulatorLatencyMs });
     config = { ...config, upstreamOrigin: simulator.origin, apiKey: DEMO_API_KEY };
     logger.warn(
       { upstream: simulator.origin },

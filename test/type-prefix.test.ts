@@ -7,7 +7,7 @@ import { type RunningSubgraph, startSdlSubgraph } from './support/sdl-subgraph.j
 import { type Stack, startStack } from './support/stack.js';
 import { CompositionError, type RunningGateway, composeWithApollo, composeWithTheGuild, startApolloGateway } from './support/supergraph.js';
 
-/** The names README "Supergraph" documents as ours (prefixed by GRAPHQL_TYPE_PREFIX). */
+/** The names docs/supergraph.md documents as ours (prefixed by GRAPHQL_TYPE_PREFIX). */
 const OWNED = [
   'AuthenticationError', 'Error', 'FineTuneResult', 'FineTuneStatus', 'FineTunesResult', 'HyperParameters',
   'InvalidParameterError', 'JobConnection', 'JobEdge', 'NotFoundError', 'PageInfo', 'PageInput', 'ThrottlingError', 'UpstreamError',
