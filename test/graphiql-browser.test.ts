@@ -144,5 +144,6 @@ describe('the GraphiQL page', () => {
 
 /** Visible text of a locator; the Monaco editor renders spaces as no-break spaces. */
 async function text(locator: ReturnType<Page['locator']>): Promise<string> {
+  // biome-ignore lint/performance/useDomNodeTextContent: Playwright's Locator, not a DOM node; the rendered text is the point.
   return (await locator.innerText()).replace(/\u00a0/g, ' ');
 }

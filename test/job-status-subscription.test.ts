@@ -81,7 +81,9 @@ describe('fineTuneStatus: one job moving PENDING -> RUNNING -> SUCCEEDED', () =>
     const seen = subscribers.map(() => [] as string[]);
     const step = async (): Promise<void> => {
       const events = await Promise.all(subscribers.map(nextEvent));
-      events.forEach((event, index) => seen[index]!.push(statusOf(event)));
+      events.forEach((event, index) => {
+        seen[index]!.push(statusOf(event));
+      });
     };
 
     await step();

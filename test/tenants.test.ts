@@ -56,7 +56,7 @@ describe('forwarding mode (DASHSCOPE_FORWARD_AUTH=true)', () => {
     ] as const) {
       const before = stack.sim.calls.length;
       const page = await stack.query(JobsPageDocument, { page: { size: 100 } }, bearer(key));
-      const ids = (page.data?.fineTunes as { nodes: { id: string }[] }).nodes.map((node) => node.id);
+      const ids = (page.data!.fineTunes as { nodes: { id: string }[] }).nodes.map((node) => node.id);
       expect(new Set(ids)).toEqual(new Set(own));
 
       const mine = await stack.query(JobByIdDocument, { id: own[0]! }, bearer(key));

@@ -14,7 +14,7 @@ export function useEntitiesLimit(maxIds: number): Plugin {
       if (field === undefined) return;
       const argument = field.arguments?.find((candidate) => candidate.name.value === 'representations');
       if (argument === undefined) return;
-      const representations = valueOf(argument.value, args.variableValues ?? {});
+      const representations = valueOfNode(argument.value, args.variableValues ?? {});
       if (!Array.isArray(representations)) return;
       const ids = new Set<string>();
       for (const representation of representations) {
@@ -44,6 +44,6 @@ function entitiesField(document: DocumentNode, operationName: string | null | un
   ) as (OperationDefinitionNode['selectionSet']['selections'][number] & { kind: Kind.FIELD }) | undefined;
 }
 
-function valueOf(node: ValueNode, variables: Record<string, unknown>): unknown {
+function valueOfNode(node: ValueNode, variables: Record<string, unknown>): unknown {
   return node.kind === Kind.VARIABLE ? variables[node.name.value] : valueFromASTUntyped(node, variables);
 }

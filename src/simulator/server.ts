@@ -166,15 +166,17 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const pageNo = intParam(params.get('page_no'), 1);
     const pageSize = intParam(params.get('page_size'), 10);
     if (pageNo === null || pageNo < 1) {
-      return send(res, call, 400, { code: 'InvalidParameter', message: 'page_no must be a positive integer', request_id: call.requestId });
+      send(res, call, 400, { code: 'InvalidParameter', message: 'page_no must be a positive integer', request_id: call.requestId });
+      return;
     }
     if (pageSize === null || pageSize < 1 || pageSize > 100) {
-      return send(res, call, 400, { code: 'InvalidParameter', message: 'page_size must be between 1 and 100', request_id: call.requestId });
+      send(res, call, 400, { code: 'InvalidParameter', message: 'page_size must be between 1 and 100', request_id: call.requestId });
+      return;
     }
     const model = params.get('model');
     const filtered = model === null ? jobs : jobs.filter((job) => job.model === model);
     const start = (pageNo - 1) * pageSize;
-    return send(res, call, 200, {
+    send(res, call, 200, {
       request_id: call.requestId,
       output: { page_no: pageNo, page_size: pageSize, total: filtered.length, jobs: filtered.slice(start, start + pageSize) },
     });
