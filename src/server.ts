@@ -1,7 +1,7 @@
 import type { TracerProvider } from '@opentelemetry/api';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { createServerAdapter } from '@whatwg-node/server';
-import { type CORSOptions, type Plugin, type YogaServerInstance, type YogaServerOptions, YogaServer } from 'graphql-yoga';
+import { type CORSOptions, type Plugin, type YogaServerInstance, type YogaInitialContext, type YogaServerOptions, YogaServer } from 'graphql-yoga';
 import type { Config } from './config.js';
 import { type Context, createContext, createCredentialResolver } from './context.js';
 import { CompiledOperations } from './execution/compiled-operations.js';
@@ -27,6 +27,9 @@ import type { CachingClient } from './upstream/finished-job-cache.js';
 import { createUpstream, type UpstreamHealth } from './upstream/index.js';
 import type { Transport } from './upstream/transport.js';
 
+/** A plugin of the gateway's list: Envelop's hooks with the gateway's context, and Yoga's HTTP hooks. */
+export type GatewayPlugin = Plugin<YogaInitialContext & ServerContext & Context, ServerContext, Context>;
+
 export interface GatewayDeps {
   logger: Logger;
   /** The gateway's metrics; created (with their own registry) when not given. */
@@ -36,7 +39,7 @@ export interface GatewayDeps {
   /** Replaces the undici transport (tests never need to: they use the simulator over HTTP). */
   transport?: Transport;
   /** Plugins appended to the gateway's own list: they see every request, whichever way it came in. */
-  plugins?: Plugin<any, any, any>[];
+  plugins?: GatewayPlugin[];
 }
 
 export interface Gateway {
@@ -179,8 +182,8 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
 
 /** Yoga's server, with its plugin list (the one the adapter takes its hooks from) in reach of the Node front. */
 class GatewayYogaServer extends YogaServer<ServerContext, Context> {
-  get pluginList(): Plugin<any, any, any>[] {
-    return this.plugins as Plugin<any, any, any>[];
+  get pluginList(): GatewayPlugin[] {
+    return this.plugins;
   }
 }
 

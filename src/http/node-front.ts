@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { sendNodeResponse } from '@whatwg-node/server';
+import { type ServerAdapterInitialContext, sendNodeResponse } from '@whatwg-node/server';
 import type { Plugin, YogaServer } from 'graphql-yoga';
 
 export type NodeHandler = (request: IncomingMessage, response: ServerResponse) => void;
@@ -21,7 +21,7 @@ export interface NodeFrontOptions {
   /** Yoga's request handling: request parsers, params, Envelop's parse/validate/context/execute, result processing. */
   server: Pick<YogaServer<ServerContext, Record<string, unknown>>, 'handle' | 'fetchAPI'>;
   /** The same plugin list, in the same order, that the adapter runs its onRequest/onResponse hooks from. */
-  plugins: readonly Plugin<any, any, any>[];
+  plugins: readonly { onRequest?: unknown; onResponse?: unknown }[];
   /** whatwg-node's adapter around the same server and plugins: everything the front does not take. */
   adapter: NodeHandler;
   graphqlEndpoint: string;
@@ -32,10 +32,9 @@ export interface NodeFrontOptions {
 }
 
 /** What the adapter passes Yoga as its server context for a Node request. */
-export interface ServerContext {
+export interface ServerContext extends ServerAdapterInitialContext {
   req: IncomingMessage;
   res: ServerResponse;
-  waitUntil(promise: Promise<unknown> | void): void;
 }
 
 type OnRequest = NonNullable<Plugin['onRequest']>;
@@ -69,11 +68,12 @@ export function createNodeFront(options: NodeFrontOptions): NodeFront {
   const onRequestHooks: OnRequest[] = [];
   const onResponseHooks: OnResponse[] = [];
   for (const plugin of options.plugins) {
-    if (plugin.onRequest) onRequestHooks.push(plugin.onRequest);
-    if (plugin.onResponse) onResponseHooks.push(plugin.onResponse);
+    // Yoga's plugin type, whatever the context types: the hooks are called as the adapter calls them.
+    if (plugin.onRequest) onRequestHooks.push(plugin.onRequest as OnRequest);
+    if (plugin.onResponse) onResponseHooks.push(plugin.onResponse as OnResponse);
   }
   const { fetchAPI } = server;
-  const waitUntil = (promise: Promise<unknown> | void): void => {
+  const waitUntil: ServerContext['waitUntil'] = (promise) => {
     // Nothing in the gateway hands work past the response; a rejection here must not go unhandled.
     promise?.catch(() => undefined);
   };
