@@ -21,6 +21,11 @@ const LATENCIES = (process.env.BENCH_LATENCIES ?? '0,20').split(',').map(Number)
 const API_KEY = 'sk-simulator-demo';
 
 const JOB_FIELDS = 'id jobName status model baseModel createdAt endedAt durationSeconds isTerminal trainingType usage hyperParameters { nEpochs learningRate }';
+const listQuery = (number: number, size: number): string =>
+  `{ fineTunes(page: { number: ${number}, size: ${size} }) { ... on JobConnection { totalCount nodes { ${JOB_FIELDS} } } ... on Error { code } } }`;
+const listPath = (number: number, size: number): string => `/api/v1/fine-tunes?page_no=${number}&page_size=${size}`;
+/** Page number and size pairs: 60 different list pages, so concurrent requests seldom ask for the same one. */
+const LIST_PAGES: [number, number][] = Array.from({ length: 60 }, (_, i) => [1 + (i % 3), 10 + Math.floor(i / 3)]);
 const jobQuery = (id: string): string => `{ fineTune(id: "${id}") { ... on FineTuneJob { ${JOB_FIELDS} } ... on Error { code } } }`;
 
 interface Scenario {
@@ -33,6 +38,8 @@ interface Scenario {
    * concurrent requests then seldom share an upstream call, so every request costs about one.
    */
   perConnection?: { gatewayQueries: string[]; proxyPaths: string[] };
+  /** Each request asks for the next item instead (round robin over all connections). */
+  perRequest?: { gatewayQueries: string[]; proxyPaths: string[] };
 }
 
 interface RunResult {
@@ -59,25 +66,31 @@ async function main(): Promise<void> {
     const ids = await pickIds(simOrigin);
     const scenarios: Scenario[] = [
       {
-        name: 'list page (20 jobs)',
+        name: 'list page, the same page (shared calls)',
         gateway: { query: `{ fineTunes(page: { number: 1, size: 20 }) { ... on JobConnection { totalCount nodes { ${JOB_FIELDS} } } ... on Error { code } } }` },
         proxyPath: '/api/v1/fine-tunes?page_no=1&page_size=20',
       },
       {
-        name: 'single job (running, uncached)',
+        name: 'single job, the same running job (shared calls)',
         gateway: { query: `{ fineTune(id: "${ids.running[0]}") { ... on FineTuneJob { ${JOB_FIELDS} } ... on Error { code } } }` },
         proxyPath: `/api/v1/fine-tunes/${ids.running[0]}`,
       },
       {
-        name: 'single job (finished, cacheable)',
+        name: 'single job, cached (finished)',
         gateway: { query: `{ fineTune(id: "${ids.finished[0]}") { ... on FineTuneJob { ${JOB_FIELDS} } ... on Error { code } } }` },
         proxyPath: `/api/v1/fine-tunes/${ids.finished[0]}`,
       },
       {
-        name: `single job, a distinct running job per connection (${ids.running.length} ids)`,
+        name: `single job, uncached (a different running job per connection, ${ids.running.length} ids)`,
         gateway: { query: jobQuery(ids.running[0]!) },
         proxyPath: `/api/v1/fine-tunes/${ids.running[0]}`,
         perConnection: { gatewayQueries: ids.running.map(jobQuery), proxyPaths: ids.running.map((id) => `/api/v1/fine-tunes/${id}`) },
+      },
+      {
+        name: 'list page, uncached (a different page per request)',
+        gateway: { query: listQuery(1, 20) },
+        proxyPath: listPath(1, 20),
+        perRequest: { gatewayQueries: LIST_PAGES.map(([n, size]) => listQuery(n, size)), proxyPaths: LIST_PAGES.map(([n, size]) => listPath(n, size)) },
       },
       {
         name: '20 aliases over 5 ids (running)',
@@ -87,8 +100,8 @@ async function main(): Promise<void> {
         proxyPath: null,
       },
     ];
-    // The gateway may hold as many upstream connections as the proxy's pool (32; its default is 16).
-    const env = { DASHSCOPE_BASE_URL: simOrigin, DASHSCOPE_API_KEY: API_KEY, NODE_ENV: 'production', DASHSCOPE_MAX_CONCURRENCY: '32' };
+    // The gateway runs with its default configuration (its upstream concurrency adapts by itself).
+    const env = { DASHSCOPE_BASE_URL: simOrigin, DASHSCOPE_API_KEY: API_KEY, NODE_ENV: 'production' };
     const gateway = await startProcess('gateway', [...productionNodeFlags(), 'dist/main.js'], env);
     const proxy = await startProcess('proxy', ['dist/bench/passthrough-proxy.js'], env);
 
@@ -117,6 +130,24 @@ async function main(): Promise<void> {
                 client.setRequest({ method: 'GET', path: paths[index % paths.length] });
               }
             };
+          }
+          const perRequest = scenario.perRequest;
+          if (perRequest) {
+            let next = 0;
+            const base = request as autocannon.Options;
+            base.requests = [
+              {
+                setupRequest: (req) => {
+                  const index = next++;
+                  if (target === 'gateway') {
+                    const queries = perRequest.gatewayQueries;
+                    return { ...req, body: JSON.stringify({ query: queries[index % queries.length] }) };
+                  }
+                  const paths = perRequest.proxyPaths;
+                  return { ...req, path: paths[index % paths.length] };
+                },
+              },
+            ];
           }
           await load(request, WARMUP);
           await fetch(`${simOrigin}/__simulator/reset`, { method: 'POST' });
