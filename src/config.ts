@@ -79,9 +79,14 @@ export interface RetryConfig {
   maxDelayMs: number;
 }
 
+/** The adaptive limit on upstream calls in flight (see `upstream/concurrency-limit.ts`). */
 export interface ConcurrencyConfig {
-  /** Upstream calls in flight at once (also the connection pool size). @default 16 */
+  /** Ceiling of the limit (also the connection pool size). @default 128 */
   max: number;
+  /** Floor of the limit. @default 4 */
+  min: number;
+  /** The limit at start, before the upstream has been observed (kept within floor and ceiling). @default 16 */
+  initial: number;
   /** Calls waiting for a slot; beyond it a call fails at once with `Overloaded`. @default 64 */
   queue: number;
 }
@@ -223,7 +228,9 @@ export function loadConfig(env: Env): Config {
       maxDelayMs: int('DASHSCOPE_RETRY_MAX_DELAY_MS', 2_000, 0, 600_000),
     },
     upstreamConcurrency: {
-      max: int('DASHSCOPE_MAX_CONCURRENCY', 16, 1, 1024),
+      max: int('DASHSCOPE_MAX_CONCURRENCY', 128, 1, 1024),
+      min: int('DASHSCOPE_MIN_CONCURRENCY', 4, 1, 1024),
+      initial: int('DASHSCOPE_INITIAL_CONCURRENCY', 16, 1, 1024),
       queue: int('DASHSCOPE_MAX_QUEUE', 64, 0, 100_000),
     },
     breaker: {

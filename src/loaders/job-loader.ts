@@ -2,8 +2,7 @@ import DataLoader from 'dataloader';
 import { type FineTuneJob, mapOnce } from '../model/fine-tune-job.js';
 import type { FineTunesClient } from '../upstream/client.js';
 import type { UpstreamCredential } from '../upstream/credential.js';
-import type { UpstreamCallRecorder } from '../upstream/transport.js';
-import type { AbortSignalLike } from '../upstream/abort.js';
+import type { UpstreamCallRecorder } from '../upstream/layer.js';
 
 export type JobLoader = DataLoader<string, FineTuneJob>;
 
@@ -12,7 +11,7 @@ export interface JobLoaderOptions {
   credential: UpstreamCredential;
   utcOffset: string;
   /** The operation's deadline signal, made only when a call really goes upstream. */
-  signal: () => AbortSignalLike;
+  signal: () => AbortSignal;
   /** The request the loader serves: its upstream calls are reported there. */
   recorder?: UpstreamCallRecorder | undefined;
   /** Called with the number of keys of each batch (the batch-size metric). */

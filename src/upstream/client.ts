@@ -1,11 +1,10 @@
 import type { UpstreamCredential } from './credential.js';
 import { type DecodedJob, type DecodedPage, decodeJob, decodePage } from './decode.js';
 import { type ListQuery, jobPath, listPath } from './job-path.js';
-import type { Send, UpstreamCallRecorder } from './transport.js';
-import type { AbortSignalLike } from './abort.js';
+import type { Send, UpstreamCallRecorder } from './layer.js';
 
 /** An abort signal, or a function that makes one when a call is really sent (cache hits never do). */
-export type SignalSource = AbortSignalLike | (() => AbortSignalLike);
+export type SignalSource = AbortSignal | (() => AbortSignal);
 
 /**
  * The two upstream endpoints, typed. Every failure is thrown as a domain error (`errors.ts`).
@@ -29,6 +28,6 @@ export function createFineTunesClient(send: Send): FineTunesClient {
   };
 }
 
-function resolveSignal(source: SignalSource | undefined): AbortSignalLike | undefined {
+function resolveSignal(source: SignalSource | undefined): AbortSignal | undefined {
   return typeof source === 'function' ? source() : source;
 }
