@@ -87,8 +87,8 @@ async function main(): Promise<void> {
         proxyPath: null,
       },
     ];
-    // The gateway may hold as many upstream connections as the proxy's pool (32; its default is 16).
-    const env = { DASHSCOPE_BASE_URL: simOrigin, DASHSCOPE_API_KEY: API_KEY, NODE_ENV: 'production', DASHSCOPE_MAX_CONCURRENCY: '32' };
+    // The gateway runs its default configuration: its adaptive upstream limit grows to what the load needs.
+    const env = { DASHSCOPE_BASE_URL: simOrigin, DASHSCOPE_API_KEY: API_KEY, NODE_ENV: 'production' };
     const gateway = await startProcess('gateway', [...productionNodeFlags(), 'dist/main.js'], env);
     const proxy = await startProcess('proxy', ['dist/bench/passthrough-proxy.js'], env);
 

@@ -30,8 +30,13 @@ const DROP_DECREASE = 0.5;
 const LATENCY_DECREASE = 0.9;
 /** Latency "rises well above the best seen" past this multiple of it… */
 const LATENCY_TOLERANCE = 2;
-/** …plus this much, so a sub-millisecond upstream's jitter is not read as congestion. */
-const LATENCY_SLACK_MS = 10;
+/**
+ * …plus this much: the latency measured here includes the gateway's own event-loop delay, which a
+ * busy host adds on its own, and a sub-millisecond upstream's jitter is not congestion either.
+ */
+const LATENCY_SLACK_MS = 50;
+/** Latency moves slowly and lags behind the limit: it may shrink the limit at most this often. */
+const LATENCY_DECREASE_INTERVAL_MS = 1_000;
 /** Weight of each new sample in the smoothed latency. */
 const SMOOTHING = 0.1;
 /** The best latency seen is forgotten after this long, so a slower-but-healthy upstream is relearned. */
@@ -49,12 +54,13 @@ interface Waiter {
  * `queue` waiting (first come, first served), every other call refused at once with `Overloaded`.
  *
  * Every answered call is a sample. A 429, a 5xx (but 501) or a timed-out/refused/reset call says
- * the upstream has too much: the limit is halved. A smoothed latency past twice the best seen
- * (plus 10 ms) says calls are queueing over there: the limit shrinks by 10%. Either decrease happens
- * at most once per round trip: only calls sent after the last decrease may cause the next, since
- * the ones sent before it were sent under the old limit. Otherwise, while the limit is in use (at
+ * the upstream has too much: the limit is halved, at most once per round trip: only calls sent
+ * after the last decrease may cause the next, since the ones sent before it were sent under the old
+ * limit. A smoothed latency past twice the best seen (plus 50 ms) says calls are queueing over
+ * there: the limit shrinks by 10%, at most once a second. Otherwise, while the limit is in use (at
  * least half of it busy or queued), each success grows it by 1/limit: about one more slot per round
- * trip. Calls the caller abandoned, or that never reached the upstream, teach nothing.
+ * trip; until the first decrease, by 1 (TCP's slow start: the limit may double per round trip).
+ * Calls the caller abandoned, or that never reached the upstream, teach nothing.
  *
  * A waiting call leaves the queue as soon as its signal ends (deadline or client gone), so nobody
  * waits past their own deadline for a slot they no longer need.
@@ -88,9 +94,12 @@ export function createConcurrencyLimit(options: ConcurrencyLimitOptions): Concur
     }
   };
 
+  let lastLatencyDecreaseAt = -Infinity;
+  let slowStart = true;
   const decrease = (sentAt: number, factor: number): void => {
     if (sentAt <= lastDecreaseAt) return;
     lastDecreaseAt = performance.now();
+    slowStart = false;
     setLimit(Math.floor(limit * factor));
   };
 
@@ -108,10 +117,16 @@ export function createConcurrencyLimit(options: ConcurrencyLimitOptions): Concur
     windowBestMs = Math.min(windowBestMs, latencyMs);
     if (++samples > WARM_UP_SAMPLES) {
       smoothedMs = smoothedMs === null ? latencyMs : smoothedMs + SMOOTHING * (latencyMs - smoothedMs);
-      if (smoothedMs > bestMs * LATENCY_TOLERANCE + LATENCY_SLACK_MS) return decrease(sentAt, LATENCY_DECREASE);
+      if (smoothedMs > bestMs * LATENCY_TOLERANCE + LATENCY_SLACK_MS) {
+        if (now - lastLatencyDecreaseAt >= LATENCY_DECREASE_INTERVAL_MS) {
+          lastLatencyDecreaseAt = now;
+          decrease(sentAt, LATENCY_DECREASE);
+        }
+        return;
+      }
     }
     // Grow only a limit that is in use: an idle one says nothing about what the upstream can take.
-    if ((active + waiting.length) * 2 >= limit) setLimit(limit + 1 / limit);
+    if ((active + waiting.length) * 2 >= limit) setLimit(limit + (slowStart ? 1 : 1 / limit));
   };
 
   const acquire = (signal: AbortSignal | undefined): Promise<void> => {
