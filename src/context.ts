@@ -148,7 +148,6 @@ export function createContext(deps: ContextDeps, caller: Caller, recorder = new 
           createJobLoader({
             client,
             credential,
-            utcOffset: config.utcOffset,
             signal: deadline.signal,
             recorder,
             onBatch: batchSize ? (size) => batchSize.observe({ loader: 'job' }, size) : undefined,

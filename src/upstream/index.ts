@@ -102,7 +102,7 @@ export function createUpstream(config: Config, deps: UpstreamDeps): Upstream {
   ];
   const send = layers.reduce<Send>((inner, layer) => layer(inner), transport.send);
   return {
-    client: withFinishedJobCache(createFineTunesClient(send), config.cache, {
+    client: withFinishedJobCache(createFineTunesClient(send, config.utcOffset), config.cache, {
       hit: () => metrics.cache.hits.inc({ cache: 'finished-jobs' }),
       miss: () => metrics.cache.misses.inc({ cache: 'finished-jobs' }),
     }),
