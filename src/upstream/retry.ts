@@ -80,13 +80,20 @@ export function createRetryLayer(options: RetryOptions): SendLayer {
     const { signal } = request;
     const deadline = Date.now() + deadlineMs;
     let previous: Outcome | null = null;
-    /** Between a granted failure and the next attempt: what an abort answers at once. */
-    let waitingAfter: Outcome | null = null;
     let answered = false;
+    // cockatiel's waits do not listen to a signal: when the caller goes away (or its deadline
+    // passes) during one, the failure it had is answered at once, and the attempt cockatiel then
+    // starts sends nothing. The listener is only added for a wait (most calls never wait).
+    let answerEarly: ((outcome: Outcome) => void) | null = null;
+    let onAbort: (() => void) | null = null;
+    const stopListening = (): void => {
+      if (onAbort !== null) signal?.removeEventListener('abort', onAbort);
+      onAbort = null;
+    };
 
     const attempt = async ({ attempt: retried }: { attempt: number }): Promise<UpstreamReply> => {
       if (answered) throw STOPPED;
-      waitingAfter = null;
+      stopListening();
       const outcome = await settle(next(request));
       // The breaker opened under us: the failure that led here says more than "circuit open".
       if (previous !== null && isCircuitOpen(outcome)) {
@@ -99,7 +106,14 @@ export function createRetryLayer(options: RetryOptions): SendLayer {
         if (Date.now() + waitMs < deadline && !signal?.aborted) {
           const event = { endpoint: request.endpoint, attempt: retried + 1, delayMs: Math.round(waitMs), status: failure.status, code: failure.code };
           granted.set(outcomeValue(outcome), { event, waitMs });
-          waitingAfter = outcome;
+          if (signal !== undefined) {
+            onAbort = () => {
+              stopListening();
+              answered = true;
+              answerEarly?.(outcome);
+            };
+            signal.addEventListener('abort', onAbort, { once: true });
+          }
         }
       }
       previous = outcome;
@@ -108,24 +122,18 @@ export function createRetryLayer(options: RetryOptions): SendLayer {
 
     const run = policy.execute(attempt);
     if (signal === undefined) return run;
-    // cockatiel's waits do not listen to a signal: when the caller goes away (or its deadline
-    // passes) during one, answer the failure it had at once; the pending attempt then sends nothing.
     return new Promise<UpstreamReply>((resolve, reject) => {
-      const onAbort = (): void => {
-        if (waitingAfter === null) return;
-        answered = true;
-        signal.removeEventListener('abort', onAbort);
+      answerEarly = (outcome) => {
         run.catch(() => undefined);
-        settleWith(waitingAfter, resolve, reject);
+        settleWith(outcome, resolve, reject);
       };
-      signal.addEventListener('abort', onAbort);
       run.then(
         (reply) => {
-          signal.removeEventListener('abort', onAbort);
+          stopListening();
           resolve(reply);
         },
         (error: unknown) => {
-          signal.removeEventListener('abort', onAbort);
+          stopListening();
           reject(error);
         },
       );
