@@ -100,7 +100,7 @@ async function main(): Promise<void> {
         proxyPath: null,
       },
     ];
-    // The gateway runs with its default configuration (its upstream concurrency adapts by itself).
+    // The gateway runs its default configuration: its adaptive upstream limit grows to what the load needs.
     const env = { DASHSCOPE_BASE_URL: simOrigin, DASHSCOPE_API_KEY: API_KEY, NODE_ENV: 'production' };
     const gateway = await startProcess('gateway', [...productionNodeFlags(), 'dist/main.js'], env);
     const proxy = await startProcess('proxy', ['dist/bench/passthrough-proxy.js'], env);

@@ -76,9 +76,14 @@ export interface RetryConfig {
   maxDelayMs: number;
 }
 
+/** The adaptive limit on upstream calls in flight (see `upstream/concurrency-limit.ts`). */
 export interface ConcurrencyConfig {
   /** DASHSCOPE_MAX_CONCURRENCY */
   max: number;
+  /** DASHSCOPE_MIN_CONCURRENCY */
+  min: number;
+  /** DASHSCOPE_INITIAL_CONCURRENCY */
+  initial: number;
   /** DASHSCOPE_MAX_QUEUE */
   queue: number;
 }
@@ -314,9 +319,22 @@ export const VARIABLES = {
   }),
   DASHSCOPE_MAX_CONCURRENCY: variable({
     group: 'Upstream',
+    default: 128,
+    parse: int(1, 1024),
+    meaning:
+      'Ceiling of the adaptive limit on upstream calls in flight (also the connection pool size). The limit grows while the upstream answers well and halves on 429, 5xx or timeouts.',
+  }),
+  DASHSCOPE_MIN_CONCURRENCY: variable({
+    group: 'Upstream',
+    default: 4,
+    parse: int(1, 1024),
+    meaning: 'Floor of the adaptive limit: however badly the upstream answers, this many calls may be in flight.',
+  }),
+  DASHSCOPE_INITIAL_CONCURRENCY: variable({
+    group: 'Upstream',
     default: 16,
     parse: int(1, 1024),
-    meaning: 'Upstream calls in flight at once (also the connection pool size).',
+    meaning: 'The adaptive limit at start, before the upstream has been observed (kept within the floor and the ceiling).',
   }),
   DASHSCOPE_MAX_QUEUE: variable({
     group: 'Upstream',
@@ -505,6 +523,8 @@ export function loadConfig(env: Env): Config {
     },
     upstreamConcurrency: {
       max: read('DASHSCOPE_MAX_CONCURRENCY'),
+      min: read('DASHSCOPE_MIN_CONCURRENCY'),
+      initial: read('DASHSCOPE_INITIAL_CONCURRENCY'),
       queue: read('DASHSCOPE_MAX_QUEUE'),
     },
     breaker: {

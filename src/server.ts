@@ -86,7 +86,6 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const telemetry = createRequestTelemetry({ logger: deps.logger, metrics, tracer, graphqlEndpoint: GRAPHQL_ENDPOINT });
   const jobStatus = createJobStatusHub({
     client,
-    utcOffset: config.utcOffset,
     intervalMs: config.pollIntervalMs,
     timeoutMs: config.timeoutMs,
     logger: deps.logger,

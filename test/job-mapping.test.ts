@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toFineTuneJob } from '../src/model/fine-tune-job.js';
+import { toFineTuneJob } from '../src/upstream/job-mapping.js';
 import { JobByIdDocument, JobsPageDocument } from './generated/graphql.js';
 import { type Stack, startStack } from './support/stack.js';
 

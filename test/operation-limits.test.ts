@@ -221,7 +221,7 @@ describe('HTTP protections', () => {
       expect((await fetch(`${own.url}/health`)).status).toBe(200);
       const ready = await fetch(`${own.url}/ready`);
       expect(ready.status).toBe(200);
-      expect(await ready.json()).toEqual({ ready: true, draining: false, upstream: { circuit: 'closed', active: 0, queued: 0 } });
+      expect(await ready.json()).toEqual({ ready: true, draining: false, upstream: { circuit: 'closed', active: 0, queued: 0, limit: 16 } });
       own.gateway.drain();
       const draining = await fetch(`${own.url}/ready`);
       expect(draining.status).toBe(503);

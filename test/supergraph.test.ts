@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toFineTuneJob } from '../src/model/fine-tune-job.js';
+import { toFineTuneJob } from '../src/upstream/job-mapping.js';
 import { type Deployment, startDeploymentsSubgraph } from './support/deployments-subgraph.js';
 import type { RunningSubgraph } from './support/sdl-subgraph.js';
 import { type OutboundGuard, watchOutboundConnections } from './support/outbound-guard.js';

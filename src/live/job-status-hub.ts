@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Repeater } from 'graphql-yoga';
 import { GatewayError, ThrottlingError, UpstreamError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { type FineTuneJob, toFineTuneJob } from '../model/fine-tune-job.js';
+import type { FineTuneJob } from '../model/fine-tune-job.js';
 import type { FineTunesClient } from '../upstream/client.js';
 import type { UpstreamCredential } from '../upstream/credential.js';
 
@@ -27,7 +27,6 @@ export interface JobStatusHub {
 
 export interface JobStatusHubOptions {
   client: FineTunesClient;
-  utcOffset: string;
   /** Wait between two polls of one job. */
   intervalMs: number;
   /** Deadline of one poll. */
@@ -55,7 +54,7 @@ interface Poller {
 }
 
 export function createJobStatusHub(options: JobStatusHubOptions): JobStatusHub {
-  const { client, utcOffset, intervalMs, timeoutMs, logger } = options;
+  const { client, intervalMs, timeoutMs, logger } = options;
   const maxIntervalMs = options.maxIntervalMs ?? Math.max(60_000, intervalMs);
   const maxConsecutiveFailures = options.maxConsecutiveFailures ?? 3;
   const pollers = new Map<string, Poller>();
@@ -92,7 +91,7 @@ export function createJobStatusHub(options: JobStatusHubOptions): JobStatusHub {
       let job: FineTuneJob;
       try {
         const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(timeoutMs)]);
-        job = toFineTuneJob((await client.getJob(id, credential, signal)).job, utcOffset);
+        job = (await client.getJob(id, credential, signal)).job;
       } catch (error) {
         if (controller.signal.aborted) return;
         onFailure(error);

@@ -1,18 +1,16 @@
 import DataLoader from 'dataloader';
-import { type FineTuneJob, mapOnce } from '../model/fine-tune-job.js';
+import type { FineTuneJob } from '../model/fine-tune-job.js';
 import type { FineTunesClient } from '../upstream/client.js';
 import type { UpstreamCredential } from '../upstream/credential.js';
-import type { UpstreamCallRecorder } from '../upstream/transport.js';
-import type { AbortSignalLike } from '../upstream/abort.js';
+import type { UpstreamCallRecorder } from '../upstream/layer.js';
 
 export type JobLoader = DataLoader<string, FineTuneJob>;
 
 export interface JobLoaderOptions {
   client: FineTunesClient;
   credential: UpstreamCredential;
-  utcOffset: string;
   /** The operation's deadline signal, made only when a call really goes upstream. */
-  signal: () => AbortSignalLike;
+  signal: () => AbortSignal;
   /** The request the loader serves: its upstream calls are reported there. */
   recorder?: UpstreamCallRecorder | undefined;
   /** Called with the number of keys of each batch (the batch-size metric). */
@@ -27,11 +25,11 @@ export interface JobLoaderOptions {
  * one GET per distinct id, run with bounded concurrency; DataLoader's cache makes duplicates free.
  */
 export function createJobLoader(options: JobLoaderOptions): JobLoader {
-  const { client, credential, utcOffset, signal, recorder, onBatch } = options;
+  const { client, credential, signal, recorder, onBatch } = options;
   const concurrency = options.concurrency ?? 8;
   return new DataLoader<string, FineTuneJob>((ids) => {
     onBatch?.(ids.length);
-    return mapSettled(ids, concurrency, async (id) => mapOnce((await client.getJob(id, credential, signal, recorder)).job, utcOffset));
+    return mapSettled(ids, concurrency, async (id) => (await client.getJob(id, credential, signal, recorder)).job);
   });
 }
 

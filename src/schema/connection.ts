@@ -1,7 +1,7 @@
 import type { Context } from '../context.js';
 import { requireCredential, requireLoaders } from '../context.js';
 import { NotFoundError, UpstreamError } from '../errors.js';
-import { type FineTuneJob, isWireJob, mapOnce } from '../model/fine-tune-job.js';
+import type { FineTuneJob } from '../model/fine-tune-job.js';
 import { type ListQuery, assertValidListQuery } from '../upstream/job-path.js';
 import { builder } from './builder.js';
 import { UPSTREAM_FIELD_ERRORS } from './errors.js';
@@ -131,10 +131,7 @@ async function loadPage(query: ListQuery, context: Context): Promise<JobPage> {
   }
   const loader = requireLoaders(context).job;
   const jobs: FineTuneJob[] = [];
-  for (const entry of page.jobs) {
-    // Entries without a job id cannot be a FineTuneJob; everything else maps field by field.
-    if (!isWireJob(entry)) continue;
-    const job = mapOnce(entry, context.config.utcOffset);
+  for (const job of page.jobs) {
     // Later `fineTune(id)` fields in the same operation reuse what this page already fetched.
     loader.prime(job.id, job);
     jobs.push(job);

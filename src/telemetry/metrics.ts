@@ -22,6 +22,8 @@ export interface GatewayMetrics {
     readonly retries: Counter<'endpoint' | 'reason'>;
     /** Real calls that ended in a timeout (connect, headers, body, or the operation deadline). */
     readonly timeouts: Counter<'endpoint'>;
+    /** Upstream calls allowed in flight now: the adaptive concurrency limit. */
+    readonly concurrencyLimit: Gauge;
   };
   readonly dataloader: {
     /** Keys per batch function call: how well per-request batching works. */
@@ -89,6 +91,11 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
         name: 'gateway_upstream_timeouts_total',
         help: 'Upstream calls that ended in a timeout.',
         labelNames: ['endpoint'],
+        registers,
+      }),
+      concurrencyLimit: new Gauge({
+        name: 'gateway_upstream_concurrency_limit',
+        help: 'Upstream calls allowed in flight at once now; adapts to the upstream between its floor and ceiling.',
         registers,
       }),
     },

@@ -1,5 +1,5 @@
 import type { Context as TraceContext } from '@opentelemetry/api';
-import type { UpstreamCallRecord, UpstreamCallRecorder } from '../upstream/transport.js';
+import type { UpstreamCallRecord, UpstreamCallRecorder } from '../upstream/layer.js';
 
 export interface UnexpectedError {
   /** The field it broke, e.g. `fineTune.createdAt`. */

@@ -1,9 +1,6 @@
+import { BrokenCircuitError, CircuitState as PolicyState, ConsecutiveBreaker, circuitBreaker, handleWhen } from 'cockatiel';
 import { UpstreamError } from '../errors.js';
-import type { SendLayer } from './index.js';
-import { TRANSIENT_NETWORK_CODES } from './transport.js';
-
-/** The code of the error a call gets while the circuit is open. */
-export const CIRCUIT_OPEN = 'CircuitOpen';
+import { CIRCUIT_OPEN, type SendLayer, type UpstreamReply, isFailureStatus, isTransientError } from './layer.js';
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
@@ -13,8 +10,6 @@ export interface CircuitBreakerOptions {
   /** How long the circuit stays open before one probe call is let through. */
   cooldownMs: number;
   onStateChange?: (state: CircuitState, previous: CircuitState) => void;
-  /** @default Date.now */
-  now?: () => number;
 }
 
 export interface CircuitBreaker {
@@ -22,91 +17,79 @@ export interface CircuitBreaker {
   state(): CircuitState;
 }
 
-type Verdict = 'success' | 'failure' | 'neutral';
-
 /**
- * Stops calling an upstream origin that keeps failing, and finds out by itself when it is back.
+ * Stops calling an upstream origin that keeps failing, and finds out by itself when it is back:
+ * cockatiel's circuit breaker with a `ConsecutiveBreaker`.
  *
- * Closed: every call goes through; `threshold` consecutive failures (5xx, timeouts, refused or
- * reset connections) open the circuit. Open: calls fail at once with `CircuitOpen`, costing the
+ * Closed: every call goes through; `threshold` consecutive failures (5xx but 501, timeouts, refused
+ * or reset connections) open the circuit. Open: calls fail at once with `CircuitOpen`, costing the
  * upstream nothing. After `cooldownMs` the circuit is half-open: exactly one call goes through as a
- * probe while the others still fail fast; its success closes the circuit, its failure opens it for
- * another cooldown. 4xx answers are successes (the upstream is up, the request was wrong); a 429 or
- * a call the client abandoned says nothing about the upstream's health and counts neither way.
+ * probe while the others still fail fast (cockatiel would queue them behind the probe); its success
+ * closes the circuit, its failure opens it for another cooldown. 4xx answers are successes (the
+ * upstream is up, the request was wrong); a 429 or a call the client abandoned says nothing about
+ * the upstream's health and counts neither way (cockatiel passes errors its policy does not handle
+ * through uncounted; a probe that ends that way closes the circuit).
  */
 export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBreaker {
   const { threshold, cooldownMs, onStateChange } = options;
-  const now = options.now ?? Date.now;
-  let state: CircuitState = 'closed';
-  let failures = 0;
+  const policy = circuitBreaker(
+    handleWhen(isTransientError).orWhenResult((reply) => isFailureStatus((reply as UpstreamReply).status)),
+    { halfOpenAfter: cooldownMs, breaker: new ConsecutiveBreaker(threshold) },
+  );
   let openedAt = 0;
-  let probeInFlight = false;
+  let reported: CircuitState = 'closed';
+  policy.onBreak(() => {
+    openedAt = Date.now();
+  });
+  policy.onStateChange((next) => {
+    const state = toState(next);
+    if (state === reported) return;
+    const previous = reported;
+    reported = state;
+    onStateChange?.(state, previous);
+  });
 
-  const transition = (next: CircuitState): void => {
-    if (next === state) return;
-    const previous = state;
-    state = next;
-    if (next === 'open') openedAt = now();
-    if (next === 'closed') failures = 0;
-    onStateChange?.(next, previous);
+  const state = (): CircuitState => {
+    const current = toState(policy.state);
+    // cockatiel half-opens on the next call; `/ready` shows the circuit is ready for that probe.
+    return current === 'open' && Date.now() - openedAt >= cooldownMs ? 'half-open' : current;
   };
 
-  /** Whether a call may go through now, and whether it is the half-open probe. */
-  const admit = (): { admitted: boolean; probe: boolean } => {
-    if (state === 'open' && now() - openedAt >= cooldownMs) transition('half-open');
-    if (state === 'closed') return { admitted: true, probe: false };
-    if (state === 'half-open' && !probeInFlight) {
-      probeInFlight = true;
-      return { admitted: true, probe: true };
-    }
-    return { admitted: false, probe: false };
-  };
-
-  const settle = (verdict: Verdict, probe: boolean): void => {
-    if (probe) {
-      probeInFlight = false;
-      if (verdict === 'success') transition('closed');
-      else if (verdict === 'failure') transition('open');
-      // A neutral probe leaves the circuit half-open: the next call probes again.
-      return;
-    }
-    if (state !== 'closed') return;
-    if (verdict === 'success') failures = 0;
-    else if (verdict === 'failure' && ++failures >= threshold) transition('open');
+  const circuitOpen = (): UpstreamError => {
+    const retryIn = Math.max(1, Math.ceil((openedAt + cooldownMs - Date.now()) / 1000));
+    return new UpstreamError(
+      `The upstream keeps failing, so the gateway has paused calls to it; retry in about ${retryIn} s.`,
+      CIRCUIT_OPEN,
+      null,
+      null,
+    );
   };
 
   const layer: SendLayer = (next) => async (request) => {
-    const { admitted, probe } = admit();
-    if (!admitted) {
-      const retryIn = Math.max(1, Math.ceil((openedAt + cooldownMs - now()) / 1000));
-      throw new UpstreamError(
-        `The upstream keeps failing, so the gateway has paused calls to it; retry in about ${retryIn} s.`,
-        CIRCUIT_OPEN,
-        null,
-        null,
-      );
-    }
-    let verdict: Verdict = 'neutral';
+    if (policy.state === PolicyState.HalfOpen) throw circuitOpen();
     try {
-      const reply = await next(request);
-      verdict = reply.status === 429 ? 'neutral' : isFailureStatus(reply.status) ? 'failure' : 'success';
-      return reply;
+      return await policy.execute(async () => {
+        const reply = await next(request);
+        // Neither success nor failure: thrown past the policy, which then does not count it.
+        if (reply.status === 429) throw new Uncounted(reply);
+        return reply;
+      });
     } catch (error) {
-      verdict = isFailureError(error) ? 'failure' : 'neutral';
+      if (error instanceof Uncounted) return error.reply;
+      if (error instanceof BrokenCircuitError) throw circuitOpen();
       throw error;
-    } finally {
-      settle(verdict, probe);
     }
   };
 
-  return { layer, state: () => (state === 'open' && now() - openedAt >= cooldownMs ? 'half-open' : state) };
+  return { layer, state };
 }
 
-/** 5xx except 501 (Not Implemented says nothing about the upstream's health). */
-export function isFailureStatus(status: number): boolean {
-  return status >= 500 && status !== 501;
+class Uncounted {
+  constructor(readonly reply: UpstreamReply) {}
 }
 
-function isFailureError(error: unknown): boolean {
-  return error instanceof UpstreamError && TRANSIENT_NETWORK_CODES.has(error.code);
+function toState(state: PolicyState): CircuitState {
+  if (state === PolicyState.Closed) return 'closed';
+  if (state === PolicyState.HalfOpen) return 'half-open';
+  return 'open';
 }

@@ -1,34 +1,64 @@
+import type { FineTuneJob } from '../model/fine-tune-job.js';
 import type { UpstreamCredential } from './credential.js';
-import { type DecodedJob, type DecodedPage, decodeJob, decodePage } from './decode.js';
+import { decodeJob, decodePage } from './decode.js';
+import { isWireJob, mapOnce } from './job-mapping.js';
 import { type ListQuery, jobPath, listPath } from './job-path.js';
-import type { Send, UpstreamCallRecorder } from './transport.js';
-import type { AbortSignalLike } from './abort.js';
+import type { Send, UpstreamCallRecorder } from './layer.js';
 
 /** An abort signal, or a function that makes one when a call is really sent (cache hits never do). */
-export type SignalSource = AbortSignalLike | (() => AbortSignalLike);
+export type SignalSource = AbortSignal | (() => AbortSignal);
 
-/**
- * The two upstream endpoints, typed. Every failure is thrown as a domain error (`errors.ts`).
- * `recorder` is the GraphQL request the call serves (logs, traces); omit it for background work.
- */
-export interface FineTunesClient {
-  getJob(id: string, credential: UpstreamCredential, signal?: SignalSource, recorder?: UpstreamCallRecorder): Promise<DecodedJob>;
-  listJobs(query: ListQuery, credential: UpstreamCredential, signal?: SignalSource, recorder?: UpstreamCallRecorder): Promise<DecodedPage>;
+export interface FetchedJob {
+  requestId: string | null;
+  job: FineTuneJob;
 }
 
-export function createFineTunesClient(send: Send): FineTunesClient {
+export interface JobPage {
+  requestId: string | null;
+  pageNumber: number | null;
+  pageSize: number | null;
+  total: number | null;
+  /** The page's jobs; entries without a job id (which cannot be a job) are left out. */
+  jobs: readonly FineTuneJob[];
+}
+
+/**
+ * The two upstream endpoints, typed, answering the gateway's model. Every failure is thrown as a
+ * domain error (`errors.ts`). `recorder` is the GraphQL request the call serves (logs, traces);
+ * omit it for background work.
+ */
+export interface FineTunesClient {
+  getJob(id: string, credential: UpstreamCredential, signal?: SignalSource, recorder?: UpstreamCallRecorder): Promise<FetchedJob>;
+  listJobs(query: ListQuery, credential: UpstreamCredential, signal?: SignalSource, recorder?: UpstreamCallRecorder): Promise<JobPage>;
+}
+
+/** `utcOffset` is the zone the upstream's zone-less times are read in (see `job-mapping.ts`). */
+export function createFineTunesClient(send: Send, utcOffset: string): FineTunesClient {
+  // Callers that joined one in-flight call share its decoded entries: map them, and list them, once.
+  const pages = new WeakMap<unknown[], FineTuneJob[]>();
+  const mapPage = (entries: unknown[]): FineTuneJob[] => {
+    let jobs = pages.get(entries);
+    if (jobs === undefined) {
+      jobs = [];
+      for (const entry of entries) if (isWireJob(entry)) jobs.push(mapOnce(entry, utcOffset));
+      pages.set(entries, jobs);
+    }
+    return jobs;
+  };
   return {
     async getJob(id, credential, signal, recorder) {
       const path = jobPath(id);
-      return decodeJob(await send({ endpoint: 'getJob', path, credential, signal: resolveSignal(signal), recorder }));
+      const decoded = decodeJob(await send({ endpoint: 'getJob', path, credential, signal: resolveSignal(signal), recorder }));
+      return { requestId: decoded.requestId, job: mapOnce(decoded.job, utcOffset) };
     },
     async listJobs(query, credential, signal, recorder) {
       const path = listPath(query);
-      return decodePage(await send({ endpoint: 'listJobs', path, credential, signal: resolveSignal(signal), recorder }));
+      const decoded = decodePage(await send({ endpoint: 'listJobs', path, credential, signal: resolveSignal(signal), recorder }));
+      return { ...decoded, jobs: mapPage(decoded.jobs) };
     },
   };
 }
 
-function resolveSignal(source: SignalSource | undefined): AbortSignalLike | undefined {
+function resolveSignal(source: SignalSource | undefined): AbortSignal | undefined {
   return typeof source === 'function' ? source() : source;
 }

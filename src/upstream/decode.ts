@@ -6,14 +6,8 @@ import {
   ThrottlingError,
   UpstreamError,
 } from '../errors.js';
+import type { UpstreamReply } from './layer.js';
 import type { WireError, WireJob, WireJobPage } from './wire.js';
-
-/** A reply as the transport read it: the body is always consumed, whatever the status. */
-export interface UpstreamReply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
 
 export interface DecodedJob {
   requestId: string | null;

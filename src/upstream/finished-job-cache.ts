@@ -1,8 +1,6 @@
 import { LRUCache } from 'lru-cache';
-import { isTerminalStatus, isWireJob, toStatus } from '../model/fine-tune-job.js';
-import type { FineTunesClient } from './client.js';
+import type { FetchedJob, FineTunesClient } from './client.js';
 import type { UpstreamCredential } from './credential.js';
-import type { DecodedJob } from './decode.js';
 
 export interface JobCacheOptions {
   /** How long a SUCCEEDED, FAILED or CANCELED job is served from memory; 0 turns caching off. @default 300000 */
@@ -38,17 +36,15 @@ export interface CachingClient extends FineTunesClient {
  */
 export function withFinishedJobCache(client: FineTunesClient, options: JobCacheOptions, observer?: JobCacheObserver): CachingClient {
   const enabled = options.finishedTtlMs > 0 || options.activeTtlMs > 0;
-  const cache = new LRUCache<string, DecodedJob>({ max: Math.max(1, options.maxEntries), ttlAutopurge: false });
-  const remembered = new WeakSet<unknown[]>();
+  const cache = new LRUCache<string, FetchedJob>({ max: Math.max(1, options.maxEntries), ttlAutopurge: false });
+  const remembered = new WeakSet<readonly unknown[]>();
   let hits = 0;
   let misses = 0;
 
   const keyOf = (credential: UpstreamCredential, id: string): string => `${credential.scope}\n${id}`;
-  const remember = (credential: UpstreamCredential, decoded: DecodedJob): void => {
-    const ttl = isTerminalStatus(toStatus(typeof decoded.job.status === 'string' ? decoded.job.status : ''))
-      ? options.finishedTtlMs
-      : options.activeTtlMs;
-    if (ttl > 0) cache.set(keyOf(credential, decoded.job.job_id), decoded, { ttl });
+  const remember = (credential: UpstreamCredential, fetched: FetchedJob): void => {
+    const ttl = fetched.job.isTerminal ? options.finishedTtlMs : options.activeTtlMs;
+    if (ttl > 0) cache.set(keyOf(credential, fetched.job.id), fetched, { ttl });
   };
 
   return {
@@ -62,16 +58,16 @@ export function withFinishedJobCache(client: FineTunesClient, options: JobCacheO
       }
       misses += 1;
       observer?.miss();
-      const decoded = await client.getJob(id, credential, signal, recorder);
-      remember(credential, decoded);
-      return decoded;
+      const fetched = await client.getJob(id, credential, signal, recorder);
+      remember(credential, fetched);
+      return fetched;
     },
     async listJobs(query, credential, signal, recorder) {
       const page = await client.listJobs(query, credential, signal, recorder);
-      // Callers that joined one in-flight call share its parsed entries: remember them once.
+      // Callers that joined one in-flight call share its mapped entries: remember them once.
       if (enabled && !remembered.has(page.jobs)) {
         remembered.add(page.jobs);
-        for (const job of page.jobs) if (isWireJob(job)) remember(credential, { requestId: page.requestId, job });
+        for (const job of page.jobs) remember(credential, { requestId: page.requestId, job });
       }
       return page;
     },

@@ -3,20 +3,14 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { type CircuitState, createCircuitBreaker } from './circuit-breaker.js';
 import { createFineTunesClient } from './client.js';
-import type { GatewayMetrics } from '../telemetry/metrics.js';
-import { instrumentUpstream } from './instrument.js';
 import { createConcurrencyLimit } from './concurrency-limit.js';
 import { type CachingClient, withFinishedJobCache } from './finished-job-cache.js';
+import { type UpstreamCallMetrics, instrumentUpstream } from './instrument.js';
+import type { Endpoint, Send, SendLayer } from './layer.js';
 import { createRetryLayer } from './retry.js';
 import { shareInflight } from './shared-inflight.js';
 import { traceUpstream } from './trace.js';
-import { type Send, type Transport, createTransport } from './transport.js';
-
-/**
- * A layer wraps one Send in another (retries, circuit breaking, caching, metrics…). Layers are
- * applied in array order, each around the previous: the first is closest to the network.
- */
-export type SendLayer = (next: Send) => Send;
+import { type Transport, createTransport } from './transport.js';
 
 export interface Upstream {
   client: CachingClient;
@@ -31,11 +25,28 @@ export interface UpstreamHealth {
   active: number;
   /** Upstream calls waiting for a slot. */
   queued: number;
+  /** Upstream calls allowed in flight now: the adaptive limit. */
+  limit: number;
+}
+
+/**
+ * What the upstream stack reports into: the gateway's metrics (`telemetry/metrics.ts`) fit it.
+ * Declared here so that upstream needs nothing from telemetry.
+ */
+export interface UpstreamMetrics {
+  upstream: UpstreamCallMetrics & {
+    retries: { inc(labels: { endpoint: Endpoint; reason: string }): void };
+    concurrencyLimit: { set(value: number): void };
+  };
+  cache: {
+    hits: { inc(labels: { cache: string }): void };
+    misses: { inc(labels: { cache: string }): void };
+  };
 }
 
 export interface UpstreamDeps {
   logger: Logger;
-  metrics: GatewayMetrics;
+  metrics: UpstreamMetrics;
   /** Present only when tracing is configured. */
   tracer?: Tracer | undefined;
   /** Replaces the undici transport. */
@@ -44,11 +55,12 @@ export interface UpstreamDeps {
 
 /** The upstream stack: undici transport, then the layers, then the typed endpoint client. */
 export function createUpstream(config: Config, deps: UpstreamDeps): Upstream {
-  const { logger } = deps;
+  const { logger, metrics } = deps;
   const transport =
     deps.transport ??
     createTransport({
       origin: config.upstreamOrigin,
+      // The pool follows the concurrency limit's ceiling: sockets are opened only as the limit needs them.
       connections: config.upstreamConcurrency.max,
       connectTimeoutMs: Math.min(config.connectTimeoutMs, config.timeoutMs),
       headersTimeoutMs: config.timeoutMs,
@@ -61,23 +73,28 @@ export function createUpstream(config: Config, deps: UpstreamDeps): Upstream {
       log({ upstream: config.upstreamOrigin, circuit: state, previous }, `upstream circuit ${state}`);
     },
   });
-  const limit = createConcurrencyLimit(config.upstreamConcurrency);
+  const limit = createConcurrencyLimit({
+    ...config.upstreamConcurrency,
+    onLimitChange: (value) => metrics.upstream.concurrencyLimit.set(value),
+  });
+  metrics.upstream.concurrencyLimit.set(limit.limit());
   const retry = createRetryLayer({
     ...config.retry,
     deadlineMs: config.timeoutMs,
     onRetry: (event) => {
-      deps.metrics.upstream.retries.inc({ endpoint: event.endpoint, reason: event.code ?? String(event.status) });
+      metrics.upstream.retries.inc({ endpoint: event.endpoint, reason: event.code ?? String(event.status) });
       logger.debug(event, 'retrying upstream call');
     },
   });
   // Order matters. The breaker sits on the transport so it judges real upstream answers only, not
-  // our own queue. Retries sit outside the concurrency limit so a backoff wait holds no slot, and
-  // each attempt queues (and is counted by the breaker) like any other call. Outermost, callers
-  // asking for the same thing at once share one call, retries included. Observability is closest
-  // to the network: each real call (every retry attempt) is one span and one observation.
+  // our own queue. The concurrency limit sees each attempt's latency and outcome, which is what it
+  // adapts to. Retries sit outside the limit so a backoff wait holds no slot, and each attempt
+  // queues (and is counted by the breaker) like any other call. Outermost, callers asking for the
+  // same thing at once share one call, retries included. Observability is closest to the network:
+  // each real call (every retry attempt) is one span and one observation.
   const layers: SendLayer[] = [
     ...(deps.tracer ? [traceUpstream(deps.tracer, config.upstreamOrigin)] : []),
-    instrumentUpstream(deps.metrics.upstream),
+    instrumentUpstream(metrics.upstream),
     breaker.layer,
     limit.layer,
     retry,
@@ -85,11 +102,11 @@ export function createUpstream(config: Config, deps: UpstreamDeps): Upstream {
   ];
   const send = layers.reduce<Send>((inner, layer) => layer(inner), transport.send);
   return {
-    client: withFinishedJobCache(createFineTunesClient(send), config.cache, {
-      hit: () => deps.metrics.cache.hits.inc({ cache: 'finished-jobs' }),
-      miss: () => deps.metrics.cache.misses.inc({ cache: 'finished-jobs' }),
+    client: withFinishedJobCache(createFineTunesClient(send, config.utcOffset), config.cache, {
+      hit: () => metrics.cache.hits.inc({ cache: 'finished-jobs' }),
+      miss: () => metrics.cache.misses.inc({ cache: 'finished-jobs' }),
     }),
-    health: () => ({ circuit: breaker.state(), active: limit.active(), queued: limit.queued() }),
+    health: () => ({ circuit: breaker.state(), active: limit.active(), queued: limit.queued(), limit: limit.limit() }),
     close: () => transport.close(),
   };
 }

@@ -1,14 +1,20 @@
 import { UpstreamError } from '../errors.js';
-import type { GatewayMetrics } from '../telemetry/metrics.js';
-import { type UpstreamReply, replyRequestId } from './decode.js';
-import type { SendLayer } from './index.js';
+import { replyRequestId } from './decode.js';
+import type { Endpoint, SendLayer, UpstreamReply } from './layer.js';
+
+/** What this layer reports into (the gateway's `metrics.upstream`); declared here so upstream needs nothing from telemetry. */
+export interface UpstreamCallMetrics {
+  calls: { inc(labels: { endpoint: Endpoint; status: string }): void };
+  duration: { observe(labels: { endpoint: Endpoint; status: string }, seconds: number): void };
+  timeouts: { inc(labels: { endpoint: Endpoint }): void };
+}
 
 /**
  * Counts and times every real upstream call and reports it to the request's recorder. It must
  * sit closest to the network (first in the layer list), under any retry layer, so each attempt is
  * one observation and a retried 503 keeps its own status and request_id.
  */
-export function instrumentUpstream(metrics: GatewayMetrics['upstream']): SendLayer {
+export function instrumentUpstream(metrics: UpstreamCallMetrics): SendLayer {
   return (next) => async (request) => {
     const started = performance.now();
     let reply: UpstreamReply | undefined;

@@ -1,9 +1,7 @@
+import { type IBackoff, type IRetryBackoffContext, handleWhen, retry } from 'cockatiel';
 import { UpstreamError } from '../errors.js';
-import { CIRCUIT_OPEN } from './circuit-breaker.js';
-import { retryAfterSeconds, type UpstreamReply } from './decode.js';
-import type { SendLayer } from './index.js';
-import { TRANSIENT_NETWORK_CODES, type UpstreamRequest } from './transport.js';
-import type { AbortSignalLike } from './abort.js';
+import { retryAfterSeconds } from './decode.js';
+import { CIRCUIT_OPEN, type SendLayer, type UpstreamReply, type UpstreamRequest, isTransientError } from './layer.js';
 
 export interface RetryOptions {
   /** Retries after the first attempt; 0 disables the layer. */
@@ -31,6 +29,12 @@ export interface RetryEvent {
 
 type Outcome = { reply: UpstreamReply } | { error: unknown };
 
+/** A retry the call's own attempt function granted: the wait cockatiel's backoff then uses. */
+interface Granted {
+  event: RetryEvent;
+  waitMs: number;
+}
+
 /**
  * Retries idempotent GETs that failed for a reason that may pass: HTTP 429, 5xx (but 501), and
  * refused, reset or timed-out connections. Other answers (4xx, malformed 200s) are final at once.
@@ -43,35 +47,102 @@ type Outcome = { reply: UpstreamReply } | { error: unknown };
  *
  * The deadline is counted from this call's first attempt; the operation's own signal, which started
  * earlier, ends a wait sooner when it fires, and then too the last failure is answered.
+ *
+ * cockatiel's retry policy runs the attempts and the waits. Whether a failure is worth a wait
+ * depends on this call (its deadline, its signal), which a shared policy's predicates cannot see,
+ * so each attempt decides for its own outcome and the policy retries exactly the outcomes granted.
  */
 export function createRetryLayer(options: RetryOptions): SendLayer {
   const { max, baseDelayMs, maxDelayMs, deadlineMs, onRetry } = options;
   const random = options.random ?? Math.random;
+  const granted = new WeakMap<object, Granted>();
+  const isGranted = (outcome: unknown): boolean => typeof outcome === 'object' && outcome !== null && granted.has(outcome);
+  const grantedWait: IBackoff<IRetryBackoffContext<unknown>> = {
+    duration: 0,
+    next: (context) => ({ duration: granted.get(outcomeValue(context.result))?.waitMs ?? 0, next: grantedWait.next }),
+  };
+  // Unref'd: a pending wait never holds the process open (the call's deadline ends it anyway).
+  const policy = retry(handleWhen(isGranted).orWhenResult(isGranted), { maxAttempts: max, backoff: grantedWait }).dangerouslyUnref();
+  if (onRetry) {
+    policy.onRetry((event) => {
+      const grant = granted.get(outcomeValue(event));
+      if (grant) onRetry(grant.event);
+    });
+  }
 
   const backoff = (retry: number): number => {
     const step = Math.min(maxDelayMs, baseDelayMs * 2 ** (retry - 1));
     return step / 2 + random() * (step / 2);
   };
 
-  return (next) => async (request) => {
+  return (next) => (request) => {
     if (max === 0 || (request.method ?? 'GET') !== 'GET') return next(request);
+    const { signal } = request;
     const deadline = Date.now() + deadlineMs;
     let previous: Outcome | null = null;
-    for (let retry = 1; ; retry += 1) {
+    let answered = false;
+    // cockatiel's waits do not listen to a signal: when the caller goes away (or its deadline
+    // passes) during one, the failure it had is answered at once, and the attempt cockatiel then
+    // starts sends nothing. The listener is only added for a wait (most calls never wait).
+    let answerEarly: ((outcome: Outcome) => void) | null = null;
+    let onAbort: (() => void) | null = null;
+    const stopListening = (): void => {
+      if (onAbort !== null) signal?.removeEventListener('abort', onAbort);
+      onAbort = null;
+    };
+
+    const attempt = async ({ attempt: retried }: { attempt: number }): Promise<UpstreamReply> => {
+      if (answered) throw STOPPED;
+      stopListening();
       const outcome = await settle(next(request));
       // The breaker opened under us: the failure that led here says more than "circuit open".
-      if (previous !== null && isCircuitOpen(outcome)) return answer(previous);
+      if (previous !== null && isCircuitOpen(outcome)) {
+        granted.delete(outcomeValue(previous));
+        return answer(previous);
+      }
       const failure = transientFailure(outcome);
-      if (failure === null || retry > max) return answer(outcome);
-
-      const delayMs = Math.max(backoff(retry), (failure.retryAfter ?? 0) * 1000);
-      if (Date.now() + delayMs >= deadline || request.signal?.aborted) return answer(outcome);
-      onRetry?.({ endpoint: request.endpoint, attempt: retry, delayMs: Math.round(delayMs), status: failure.status, code: failure.code });
-      if (!(await sleep(delayMs, request.signal))) return answer(outcome);
+      if (failure !== null && retried < max) {
+        const waitMs = Math.max(backoff(retried + 1), (failure.retryAfter ?? 0) * 1000);
+        if (Date.now() + waitMs < deadline && !signal?.aborted) {
+          const event = { endpoint: request.endpoint, attempt: retried + 1, delayMs: Math.round(waitMs), status: failure.status, code: failure.code };
+          granted.set(outcomeValue(outcome), { event, waitMs });
+          if (signal !== undefined) {
+            onAbort = () => {
+              stopListening();
+              answered = true;
+              answerEarly?.(outcome);
+            };
+            signal.addEventListener('abort', onAbort, { once: true });
+          }
+        }
+      }
       previous = outcome;
-    }
+      return answer(outcome);
+    };
+
+    const run = policy.execute(attempt);
+    if (signal === undefined) return run;
+    return new Promise<UpstreamReply>((resolve, reject) => {
+      answerEarly = (outcome) => {
+        run.catch(() => undefined);
+        settleWith(outcome, resolve, reject);
+      };
+      run.then(
+        (reply) => {
+          stopListening();
+          resolve(reply);
+        },
+        (error: unknown) => {
+          stopListening();
+          reject(error);
+        },
+      );
+    });
   };
 }
+
+/** Thrown by an attempt that starts after its call was already answered: never retried, never seen. */
+const STOPPED = new Error('retry abandoned');
 
 interface TransientFailure {
   status: number | null;
@@ -88,14 +159,16 @@ function transientFailure(outcome: Outcome): TransientFailure | null {
     return { status, code: null, retryAfter };
   }
   const { error } = outcome;
-  if (error instanceof UpstreamError && TRANSIENT_NETWORK_CODES.has(error.code)) {
-    return { status: null, code: error.code, retryAfter: null };
-  }
-  return null;
+  return isTransientError(error) ? { status: null, code: error.code, retryAfter: null } : null;
 }
 
 function isCircuitOpen(outcome: Outcome): boolean {
   return 'error' in outcome && outcome.error instanceof UpstreamError && outcome.error.code === CIRCUIT_OPEN;
+}
+
+/** The object that stands for an outcome (cockatiel's `{ value }` or `{ error }`, or ours). */
+function outcomeValue(outcome: { reply: UpstreamReply } | { value: unknown } | { error: unknown }): object {
+  return ('reply' in outcome ? outcome.reply : 'value' in outcome ? outcome.value : outcome.error) as object;
 }
 
 async function settle(promise: Promise<UpstreamReply>): Promise<Outcome> {
@@ -111,17 +184,7 @@ function answer(outcome: Outcome): UpstreamReply {
   return outcome.reply;
 }
 
-/** Resolves true after `ms`, or false as soon as the signal ends. */
-function sleep(ms: number, signal: AbortSignalLike | undefined): Promise<boolean> {
-  return new Promise((resolve) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+function settleWith(outcome: Outcome, resolve: (reply: UpstreamReply) => void, reject: (error: unknown) => void): void {
+  if ('error' in outcome) reject(outcome.error);
+  else resolve(outcome.reply);
 }

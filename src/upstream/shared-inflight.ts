@@ -1,10 +1,8 @@
-import type { UpstreamReply } from './decode.js';
-import { type Send, abortedError } from './transport.js';
-import { type AbortSignalLike, LightAbortController } from './abort.js';
+import { type Send, type UpstreamReply, abortedError } from './layer.js';
 
 interface Flight {
   reply: Promise<UpstreamReply>;
-  controller: LightAbortController;
+  controller: AbortController;
   waiters: number;
 }
 
@@ -21,7 +19,7 @@ export function shareInflight(next: Send): Send {
     const key = `${request.credential.scope}\n${request.path}`;
     let flight = flights.get(key);
     if (flight === undefined) {
-      const controller = new LightAbortController();
+      const controller = new AbortController();
       const created: Flight = {
         controller,
         waiters: 0,
@@ -38,7 +36,7 @@ export function shareInflight(next: Send): Send {
   };
 }
 
-function wait(flight: Flight, signal: AbortSignalLike | undefined): Promise<UpstreamReply> {
+function wait(flight: Flight, signal: AbortSignal | undefined): Promise<UpstreamReply> {
   flight.waiters += 1;
   if (signal === undefined) return flight.reply.finally(() => (flight.waiters -= 1));
   if (signal.aborted) {

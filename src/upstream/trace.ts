@@ -10,8 +10,7 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import { UpstreamError } from '../errors.js';
 import { replyRequestId } from './decode.js';
-import type { SendLayer } from './index.js';
-import type { Endpoint } from './transport.js';
+import type { Endpoint, SendLayer } from './layer.js';
 
 /** Low-cardinality span names: the route template, never the job id. */
 const ROUTES: Record<Endpoint, string> = {

@@ -1,48 +1,6 @@
-import type { Context as TraceContext } from '@opentelemetry/api';
 import { Pool } from 'undici';
 import { UpstreamError } from '../errors.js';
-import type { UpstreamCredential } from './credential.js';
-import type { UpstreamReply } from './decode.js';
-import type { AbortSignalLike } from './abort.js';
-
-export type Endpoint = 'getJob' | 'listJobs';
-
-export interface UpstreamRequest {
-  endpoint: Endpoint;
-  /** Only GETs are retried (`retry.ts`): they are idempotent. @default "GET" */
-  method?: 'GET' | 'POST' | 'DELETE';
-  /** Path and query, already validated and encoded (see `job-path.ts`). */
-  path: string;
-  credential: UpstreamCredential;
-  /** Aborts the call: the operation's deadline, or the client going away. */
-  signal?: AbortSignalLike | undefined;
-  /** The GraphQL request this call serves, when there is one: every real call is reported to it. */
-  recorder?: UpstreamCallRecorder | undefined;
-  /** Extra headers for this call (e.g. `traceparent`); they never replace the credential headers. */
-  headers?: Readonly<Record<string, string>> | undefined;
-}
-
-/** One real HTTP exchange with the upstream, as the instrumentation layer saw it. */
-export interface UpstreamCallRecord {
-  endpoint: Endpoint;
-  /** The HTTP status, or null when no response arrived. */
-  status: number | null;
-  /** The network failure code (`Timeout`, `ConnectionReset`…) when no response arrived. */
-  failure: string | null;
-  /** The upstream's `request_id`, when it sent one. */
-  requestId: string | null;
-  durationMs: number;
-}
-
-/** Per-request accounting: the GraphQL request's side of its upstream calls (logs, traces). */
-export interface UpstreamCallRecorder {
-  /** The OpenTelemetry context of the GraphQL operation's span, parent of each call's span. */
-  readonly traceContext: TraceContext | undefined;
-  recordUpstreamCall(call: UpstreamCallRecord): void;
-}
-
-/** One upstream exchange. Layers (retries, caches, metrics) wrap a Send and return a Send. */
-export type Send = (request: UpstreamRequest) => Promise<UpstreamReply>;
+import { type Send, abortedError } from './layer.js';
 
 export interface TransportOptions {
   origin: string;
@@ -62,9 +20,6 @@ export interface Transport {
   send: Send;
   close(): Promise<void>;
 }
-
-/** Network failure codes a retry layer may treat as transient. */
-export const TRANSIENT_NETWORK_CODES = new Set(['ConnectionRefused', 'ConnectionReset', 'ConnectionFailed', 'Timeout']);
 
 /** A pooled keep-alive undici client for one upstream origin. */
 export function createTransport(options: TransportOptions): Transport {
@@ -90,8 +45,7 @@ export function createTransport(options: TransportOptions): Transport {
         method: request.method ?? 'GET',
         path: request.path,
         headers,
-        // undici takes any object with addEventListener (see abort.ts); its types only name AbortSignal.
-        signal: request.signal as AbortSignal | undefined,
+        signal: request.signal,
       });
       const chunks: Buffer[] = [];
       let size = 0;
@@ -126,16 +80,7 @@ function withoutSecret(body: string, secret: string): string {
   return body.includes(secret) ? body.replaceAll(secret, '[redacted]') : body;
 }
 
-/** The error for a call its signal ended: the operation's deadline (`Timeout`) or the caller leaving (`Aborted`). */
-export function abortedError(signal: AbortSignalLike, cause?: unknown): UpstreamError {
-  const reason = signal.reason as { name?: unknown } | undefined;
-  if (reason?.name === 'TimeoutError') {
-    return new UpstreamError('The upstream did not answer in time.', 'Timeout', null, null, { cause: cause ?? signal.reason });
-  }
-  return new UpstreamError('The upstream call was aborted.', 'Aborted', null, null, { cause: cause ?? signal.reason });
-}
-
-function toNetworkError(error: unknown, signal: AbortSignalLike | undefined): UpstreamError {
+function toNetworkError(error: unknown, signal: AbortSignal | undefined): UpstreamError {
   if (error instanceof UpstreamError) return error;
   if (signal?.aborted) return abortedError(signal, error);
   const code = (error as { code?: unknown }).code;

@@ -1,0 +1,89 @@
+import type { Context as TraceContext } from '@opentelemetry/api';
+import { UpstreamError } from '../errors.js';
+import type { UpstreamCredential } from './credential.js';
+
+/**
+ * The contract every upstream layer shares: what a call asks, what it gets back, and how a layer
+ * wraps the next one. Layers (retry, circuit breaker, concurrency limit, metrics, tracing…) and the
+ * transport import it; nothing here imports a layer.
+ */
+
+export type Endpoint = 'getJob' | 'listJobs';
+
+export interface UpstreamRequest {
+  endpoint: Endpoint;
+  /** Only GETs are retried (`retry.ts`): they are idempotent. @default "GET" */
+  method?: 'GET' | 'POST' | 'DELETE';
+  /** Path and query, already validated and encoded (see `job-path.ts`). */
+  path: string;
+  credential: UpstreamCredential;
+  /** Aborts the call: the operation's deadline (reason `TimeoutError`), or the client going away. */
+  signal?: AbortSignal | undefined;
+  /** The GraphQL request this call serves, when there is one: every real call is reported to it. */
+  recorder?: UpstreamCallRecorder | undefined;
+  /** Extra headers for this call (e.g. `traceparent`); they never replace the credential headers. */
+  headers?: Readonly<Record<string, string>> | undefined;
+}
+
+/** A reply as the transport read it: the body is always consumed, whatever the status. */
+export interface UpstreamReply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** One upstream exchange. */
+export type Send = (request: UpstreamRequest) => Promise<UpstreamReply>;
+
+/**
+ * A layer wraps one Send in another (retries, circuit breaking, caching, metrics…). Layers are
+ * applied in array order, each around the previous: the first is closest to the network.
+ */
+export type SendLayer = (next: Send) => Send;
+
+/** One real HTTP exchange with the upstream, as the instrumentation layer saw it. */
+export interface UpstreamCallRecord {
+  endpoint: Endpoint;
+  /** The HTTP status, or null when no response arrived. */
+  status: number | null;
+  /** The network failure code (`Timeout`, `ConnectionReset`…) when no response arrived. */
+  failure: string | null;
+  /** The upstream's `request_id`, when it sent one. */
+  requestId: string | null;
+  durationMs: number;
+}
+
+/** Per-request accounting: the GraphQL request's side of its upstream calls (logs, traces). */
+export interface UpstreamCallRecorder {
+  /** The OpenTelemetry context of the GraphQL operation's span, parent of each call's span. */
+  readonly traceContext: TraceContext | undefined;
+  recordUpstreamCall(call: UpstreamCallRecord): void;
+}
+
+/** Network failure codes the retry layer and the breaker treat as transient. */
+export const TRANSIENT_NETWORK_CODES: ReadonlySet<string> = new Set(['ConnectionRefused', 'ConnectionReset', 'ConnectionFailed', 'Timeout']);
+
+/** The code of the error a call gets while the circuit is open. */
+export const CIRCUIT_OPEN = 'CircuitOpen';
+
+/** The code of the error a call gets when the concurrency limit's wait queue is full. */
+export const OVERLOADED = 'Overloaded';
+
+/** The error for a call its signal ended: the operation's deadline (`Timeout`) or the caller leaving (`Aborted`). */
+export function abortedError(signal: AbortSignal, cause?: unknown): UpstreamError {
+  const reason = signal.reason as { name?: unknown } | undefined;
+  if (reason?.name === 'TimeoutError') {
+    return new UpstreamError('The upstream did not answer in time.', 'Timeout', null, null, { cause: cause ?? signal.reason });
+  }
+  return new UpstreamError('The upstream call was aborted.', 'Aborted', null, null, { cause: cause ?? signal.reason });
+}
+
+/** 5xx except 501 (Not Implemented says nothing about the upstream's health). */
+export function isFailureStatus(status: number): boolean {
+  return status >= 500 && status !== 501;
+}
+
+/** A refused, reset or timed-out call: the upstream (or the way to it) may be unwell. */
+export function isTransientError(error: unknown): error is UpstreamError {
+  return error instanceof UpstreamError && TRANSIENT_NETWORK_CODES.has(error.code);
+}
