@@ -106,7 +106,10 @@ export function createConcurrencyLimit(options: ConcurrencyLimitOptions): Concur
   const observe = (sentAt: number, outcome: 'drop' | 'success' | 'ignore'): void => {
     if (outcome === 'ignore') return;
     const now = performance.now();
-    if (outcome === 'drop') return decrease(sentAt, DROP_DECREASE);
+    if (outcome === 'drop') {
+      decrease(sentAt, DROP_DECREASE);
+      return;
+    }
     const latencyMs = now - sentAt;
     if (now - windowStartedAt > MIN_LATENCY_WINDOW_MS) {
       bestMs = windowBestMs;
