@@ -6,7 +6,7 @@ import type { Config } from './config.js';
 import { type Context, createContext, createCredentialResolver } from './context.js';
 import { CompiledOperations } from './execution/compiled-operations.js';
 import { GRAPHIQL_OPTIONS, createGraphiQLRenderer } from './graphiql.js';
-import { type FrontCounts, type NodeHandler, type ServerContext, createNodeFront } from './http/node-front.js';
+import { type FrontCounts, type NodeHandler, type ServerContext, createNodeFront, onResponseClose } from './http/node-front.js';
 import { type JobStatusHub, createJobStatusHub } from './live/job-status-hub.js';
 import type { Logger } from './logger.js';
 import { DOCUMENT_ID_PARAM, loadPersistedOperations, usePersistedOperationsManifest } from './persisted-operations.js';
@@ -106,10 +106,15 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
 
   const yogaOptions: YogaServerOptions<ServerContext, Context> = {
     schema,
-    context: ({ request }) =>
+    context: ({ request, res }) =>
       createContext(
         contextDeps,
-        { authorization: request.headers.get('authorization'), signal: () => request.signal },
+        {
+          authorization: request.headers.get('authorization'),
+          signal: () => request.signal,
+          // Both ways in are Node's: hearing the socket close costs a listener, not two AbortSignals.
+          ...(res ? { onAbort: onResponseClose(res) } : {}),
+        },
         telemetry.recorderFor(request),
       ),
     graphqlEndpoint: GRAPHQL_ENDPOINT,

@@ -147,6 +147,24 @@ export function createNodeFront(options: NodeFrontOptions): NodeFront {
 }
 
 /**
+ * Subscribes to the client going away before its answer was written (the socket closed); returns
+ * the unsubscribe. What the context's deadline listens to, on either way in.
+ */
+export function onResponseClose(response: ServerResponse): (listener: (reason: unknown) => void) => () => void {
+  return (listener) => {
+    const onClose = (): void => {
+      if (!response.writableFinished) listener(new DOMException('The client closed the connection', 'AbortError'));
+    };
+    if (response.destroyed) {
+      onClose();
+      return () => undefined;
+    }
+    response.once('close', onClose);
+    return () => response.off('close', onClose);
+  };
+}
+
+/**
  * Writes a Fetch response. A whole answer (Yoga's regular results carry their body as a string)
  * goes out as one `end`: head and body in one write, where whatwg-node's writer corks a
  * `write` and an `end` into a writev. Streams (SSE, multipart) go to whatwg-node's writer.
