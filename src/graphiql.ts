@@ -89,8 +89,6 @@ export const GRAPHIQL_OPTIONS: GraphiQLOptions = {
   defaultQuery: GRAPHIQL_DEFAULT_QUERY,
   // Subscriptions use Yoga's built-in Server-Sent Events transport.
   subscriptionsProtocol: 'SSE',
-  // CSRF prevention wants a header a cross-site form cannot send; GraphiQL's SSE requests are GETs.
-  additionalHeaders: { 'x-graphql-yoga-csrf': 'graphiql' },
 };
 
 /**

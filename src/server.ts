@@ -1,5 +1,4 @@
 import type { TracerProvider } from '@opentelemetry/api';
-import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { createServerAdapter } from '@whatwg-node/server';
 import { type CORSOptions, type Plugin, type YogaServerInstance, type YogaInitialContext, type YogaServerOptions, YogaServer } from 'graphql-yoga';
 import type { Config } from './config.js';
@@ -12,6 +11,7 @@ import type { Logger } from './logger.js';
 import { DOCUMENT_ID_PARAM, loadPersistedOperations, usePersistedOperationsManifest } from './persisted-operations.js';
 import { createMaskError, createYogaLogger } from './plugins/mask-error.js';
 import { useCompiledExecution } from './plugins/use-compiled-execution.js';
+import { useCrossSiteProtection } from './plugins/use-cross-site-protection.js';
 import { useDeadlineRelease } from './plugins/use-deadline-release.js';
 import { useEntitiesLimit } from './plugins/use-entities-limit.js';
 import { useOperationLimits } from './plugins/use-operation-limits.js';
@@ -67,7 +67,7 @@ export interface GatewayHealth {
   upstream: UpstreamHealth;
 }
 
-/** Headers that make a browser preflight a request, proving it is not a cross-site form post. */
+/** Headers that make a browser preflight a request: a POST with one of them needs no JSON body (see `useCrossSiteProtection`). */
 export const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'apollo-require-preflight', 'x-apollo-operation-name'];
 
 const GRAPHQL_ENDPOINT = '/graphql';
@@ -129,7 +129,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     plugins: [
       ...(config.metricsEnabled ? [useMetricsEndpoint(metrics.registry, '/metrics')] : []),
       telemetry.plugin,
-      useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
+      useCrossSiteProtection(CSRF_HEADERS),
       useRequestBodyLimit(config.limits.maxBodyBytes),
       // Before the limits: it turns a document id into the query text the other plugins see.
       ...(persistedOperations

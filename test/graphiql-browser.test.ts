@@ -106,6 +106,33 @@ describe('GraphiQL in headless Chromium', () => {
     expect(accepts.some((accept) => accept.includes('text/event-stream'))).toBe(true);
   }, 30_000);
 
+  it("a browser's own EventSource (a GET, no custom header possible) receives the subscription's events", async () => {
+    const query = `subscription { fineTuneStatus(id: "${EXAMPLE_JOB_ID}") { __typename ... on FineTuneJob { id status isTerminal } } }`;
+    const received = await page.evaluate(
+      (url) =>
+        new Promise<{ next: string[]; completed: boolean }>((resolve, reject) => {
+          const source = new EventSource(url);
+          const next: string[] = [];
+          const timer = setTimeout(() => {
+            source.close();
+            reject(new Error(`no complete event; got ${JSON.stringify(next)}`));
+          }, 10_000);
+          source.addEventListener('next', (event) => next.push((event as MessageEvent<string>).data));
+          source.addEventListener('complete', () => {
+            clearTimeout(timer);
+            // Closed at once: an EventSource would otherwise reconnect and subscribe again.
+            source.close();
+            resolve({ next, completed: true });
+          });
+        }),
+      `/graphql?query=${encodeURIComponent(query)}`,
+    );
+    expect(received.completed).toBe(true);
+    expect(received.next.map((data) => JSON.parse(data))).toEqual([
+      { data: { fineTuneStatus: { __typename: 'FineTuneJob', id: EXAMPLE_JOB_ID, status: 'SUCCEEDED', isTerminal: true } } },
+    ]);
+  }, 30_000);
+
   it('documents the schema in the Docs pane from the vendor reference', async () => {
     await page.getByRole('button', { name: 'Show Documentation Explorer' }).click();
     const docs = page.locator('.graphiql-doc-explorer');

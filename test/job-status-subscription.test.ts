@@ -75,7 +75,7 @@ describe('fineTuneStatus: one job moving PENDING -> RUNNING -> SUCCEEDED', () =>
     const since = stack.sim.calls.length;
     const started = Date.now();
     const subscribers = await Promise.all(Array.from({ length: 5 }, () => watch(stack, LIVE_ID)));
-    // One of them over GET (with the CSRF header: a plain EventSource cannot send one).
+    // One of them over GET, without any CSRF header (as a browser's EventSource sends it).
     subscribers.push(await watch(stack, LIVE_ID, { method: 'GET' }));
 
     const seen = subscribers.map(() => [] as string[]);

@@ -176,7 +176,8 @@ describe('HTTP protections', () => {
     expect(stack.sim.calls).toHaveLength(0);
   });
 
-  it('mutations over GET are refused (405); there are no mutations over POST either (400)', async () => {
+  it('mutations over GET are refused (405), CSRF header or not; there are no mutations over POST either (400)', async () => {
+    expect((await get('mutation { __typename }')).status).toBe(405);
     const overGet = await get('mutation { __typename }', { 'x-graphql-yoga-csrf': '1' });
     expect(overGet.status).toBe(405);
     const overPost = await stack.raw({ query: 'mutation { __typename }' });
@@ -184,19 +185,20 @@ describe('HTTP protections', () => {
     expect(stack.sim.calls).toHaveLength(0);
   });
 
-  it('CSRF prevention: a "simple" cross-site request (GET, form, text/plain) needs a preflight header', async () => {
+  it('cross-site protection: a "simple" POST (form, text/plain) needs a preflight header; a GET needs none', async () => {
     const query = '{ fineTunes(page: { size: 1 }) { __typename } }';
-    expect((await get(query)).status).toBe(403);
     expect((await post(`query=${encodeURIComponent(query)}`, { 'content-type': 'application/x-www-form-urlencoded' })).status).toBe(403);
     expect((await post(JSON.stringify({ query }), { 'content-type': 'text/plain' })).status).toBe(403);
     expect(stack.sim.calls).toHaveLength(0);
 
-    // What real clients send keeps working: JSON POSTs, and GETs with a preflight header.
+    // What real clients send keeps working: JSON POSTs, and GETs with or without a preflight header.
     const json = await post(JSON.stringify({ query }), { 'content-type': 'application/json' });
     expect(json.status).toBe(200);
+    const plain = await get(query);
+    expect(plain.status).toBe(200);
+    expect(await plain.json()).toEqual({ data: { fineTunes: { __typename: 'JobConnection' } } });
     const withHeader = await get(query, { 'x-graphql-yoga-csrf': '1' });
     expect(withHeader.status).toBe(200);
-    expect(await withHeader.json()).toEqual({ data: { fineTunes: { __typename: 'JobConnection' } } });
     const apollo = await get(query, { 'apollo-require-preflight': 'true' });
     expect(apollo.status).toBe(200);
     // GraphiQL itself loads in a browser.

@@ -45,7 +45,7 @@ describe('PERSISTED_OPERATIONS_ONLY=true: only trusted documents run', () => {
     expect(post.body.data.fineTune).toMatchObject({ id: EXAMPLE_JOB_ID });
     const search = new URLSearchParams({ extensions: JSON.stringify(extensions), variables: JSON.stringify(variables) });
     const get = await fetch(`${stack.url}/graphql?${search}`, {
-      headers: { accept: 'application/graphql-response+json', 'x-graphql-yoga-csrf': '1' },
+      headers: { accept: 'application/graphql-response+json' },
     });
     expect(get.status).toBe(200);
     expect(((await get.json()) as { data: { fineTune: { id: string } } }).data.fineTune.id).toBe(EXAMPLE_JOB_ID);

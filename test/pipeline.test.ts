@@ -90,7 +90,7 @@ describe('a probe plugin sees every kind of request', () => {
     const result = await observe(async () => {
       const query = encodeURIComponent(print(JobByIdDocument));
       const variables = encodeURIComponent(JSON.stringify({ id: JOB_ID }));
-      const response = await fetch(`${stack.url}/graphql?query=${query}&variables=${variables}`, { headers: { 'x-graphql-yoga-csrf': '1' } });
+      const response = await fetch(`${stack.url}/graphql?query=${query}&variables=${variables}`);
       expect(response.status).toBe(200);
     });
     expect(result).toEqual({ seen: [{ method: 'GET', hooks: EXECUTED }], direct: 1, adapter: 0 });
@@ -154,11 +154,23 @@ describe('a probe plugin sees every kind of request', () => {
     expect(result).toEqual({ seen: [{ method: 'POST', hooks: EXECUTED }], direct: 0, adapter: 1 });
   });
 
-  it('a refusal before parsing (CSRF): onRequest and onResponse on either way in', async () => {
+  it('a refusal before parsing (cross-site protection, a text/plain POST): onRequest and onResponse', async () => {
     const result = await observe(async () => {
-      const response = await fetch(`${stack.url}/graphql?query=${encodeURIComponent('{ __typename }')}`);
+      const response = await fetch(`${stack.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      });
       expect(response.status).toBe(403);
     });
-    expect(result).toEqual({ seen: [{ method: 'GET', hooks: ['onRequest', 'onResponse'] }], direct: 1, adapter: 0 });
+    expect(result).toEqual({ seen: [{ method: 'POST', hooks: ['onRequest', 'onResponse'] }], direct: 0, adapter: 1 });
+  });
+
+  it('a refusal before execution on the front (a mutation over GET): onRequest, onParams and onResponse', async () => {
+    const result = await observe(async () => {
+      const response = await fetch(`${stack.url}/graphql?query=${encodeURIComponent('mutation { __typename }')}`);
+      expect(response.status).toBe(405);
+    });
+    expect(result).toEqual({ seen: [{ method: 'GET', hooks: ['onRequest', 'onParams', 'onResponse'] }], direct: 1, adapter: 0 });
   });
 });

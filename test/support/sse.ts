@@ -36,8 +36,8 @@ export async function subscribe<TResult, TVariables>(
   const response =
     options.method === 'GET'
       ? await fetch(`${graphqlUrl}?${new URLSearchParams({ query, variables: JSON.stringify(variables) })}`, {
-          // CSRF prevention: a GET must carry a header a cross-site form cannot send.
-          headers: { 'x-graphql-yoga-csrf': '1', ...headers },
+          // No CSRF header: a GET cannot change state, so it needs none (what an EventSource sends).
+          headers,
           signal: controller.signal,
         })
       : await fetch(graphqlUrl, {
