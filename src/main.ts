@@ -22,7 +22,8 @@ async function main(): Promise<void> {
 
   let simulator: Simulator | null = null;
   if (config.useSimulator) {
-    simulator = await startSimulator({ latencyMs: config.simulatorLatencyMs });
+    // The living demo: new jobs now and then, moving through their statuses in real time.
+    simulator = await startSimulator({ latencyMs: config.simulatorLatencyMs, living: { realTime: true } });
     config = { ...config, upstreamOrigin: simulator.origin, apiKey: DEMO_API_KEY };
     logger.warn(
       { upstream: simulator.origin },

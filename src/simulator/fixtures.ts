@@ -4,12 +4,12 @@ import type { WireJob } from '../upstream/wire.js';
 export const DEMO_API_KEY = 'sk-simulator-demo';
 export const DEMO_WORKSPACE = 'llm-demo-workspace';
 
-const MODELS = ['qwen3-14b', 'qwen3-8b', 'qwen-plus', 'qwen2.5-7b-instruct', 'cosyvoice-v3-flash'] as const;
+export const MODELS = ['qwen3-14b', 'qwen3-8b', 'qwen-plus', 'qwen2.5-7b-instruct', 'cosyvoice-v3-flash'] as const;
 const STATUSES = ['SUCCEEDED', 'RUNNING', 'FAILED', 'PENDING', 'CANCELED', 'QUEUING', 'SUCCEEDED', 'SUSPENDED', 'CANCELING'] as const;
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELED']);
 
 /** A small deterministic PRNG, so every run (and every test) sees the same demo data. */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -23,19 +23,19 @@ function mulberry32(seed: number): () => number {
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
 /** `2024-10-29 16:53:53`: the upstream's zone-less format. */
-function upstreamTime(epochMs: number): string {
+export function upstreamTime(epochMs: number): string {
   const d = new Date(epochMs);
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
 }
 
-function jobId(epochMs: number, random: () => number): string {
+export function jobId(epochMs: number, random: () => number): string {
   const d = new Date(epochMs);
   const stamp = `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}`;
   const suffix = Math.floor(random() * 0x10000).toString(16).padStart(4, '0');
   return `ft-${stamp}-${suffix}`;
 }
 
-function uuid(random: () => number): string {
+export function uuid(random: () => number): string {
   const hex = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16)).join('');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

@@ -3,6 +3,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo, Socket } from 'node:net';
 import type { WireJob } from '../upstream/wire.js';
 import { DEMO_API_KEY, createDemoJobs } from './fixtures.js';
+import { type LivingDemo, type LivingDemoOptions, createLivingDemo } from './living.js';
 
 /**
  * A real HTTP fake of the two DashScope fine-tunes endpoints: the documented bodies and error
@@ -59,6 +60,12 @@ export interface SimulatorOptions {
    * another process (the benchmark). Control requests are not recorded as calls. @default false
    */
   control?: boolean;
+  /**
+   * The living demo (`living.ts`): new jobs now and then in the demo tenant (or the first), each
+   * moving from PENDING to SUCCEEDED or FAILED. Off by default (tests see only the fixed jobs);
+   * `main.ts` turns it on with `realTime` for `npm start`. Tests step it with `advance(ms)`.
+   */
+  living?: LivingDemoOptions;
 }
 
 export interface Simulator {
@@ -79,6 +86,10 @@ export interface Simulator {
   jobs(apiKey?: string): readonly WireJob[];
   upsertJob(job: WireJob, apiKey?: string): void;
   updateJob(jobId: string, patch: Partial<WireJob>, apiKey?: string): void;
+  /** The living demo, when `living` was given. */
+  readonly living: LivingDemo | null;
+  /** Moves the living demo's clock forward (throws without `living`). */
+  advance(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -254,6 +265,31 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     return jobs;
   };
 
+  const livingKey = tenants.has(DEMO_API_KEY) ? DEMO_API_KEY : tenants.keys().next().value;
+  const living =
+    options.living === undefined || livingKey === undefined
+      ? null
+      : createLivingDemo(
+          {
+            add: (job) => {
+              const jobs = tenantJobs(livingKey);
+              jobs.push(job);
+              sortNewestFirst(jobs);
+            },
+            update: (jobId, patch) => {
+              const jobs = tenantJobs(livingKey);
+              const index = jobs.findIndex((candidate) => candidate.job_id === jobId);
+              if (index !== -1) jobs[index] = { ...(jobs[index] as WireJob), ...patch };
+            },
+            remove: (jobId) => {
+              const jobs = tenantJobs(livingKey);
+              const index = jobs.findIndex((candidate) => candidate.job_id === jobId);
+              if (index !== -1) jobs.splice(index, 1);
+            },
+          },
+          options.living,
+        );
+
   return {
     origin: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
@@ -288,7 +324,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       if (index === -1) throw new Error(`simulator: no job ${jobId}`);
       jobs[index] = { ...(jobs[index] as WireJob), ...patch };
     },
+    living,
+    advance: (ms) => {
+      if (living === null) throw new Error('simulator: started without `living`, nothing to advance');
+      living.advance(ms);
+    },
     close: async () => {
+      living?.stop();
       for (const res of hung) res.socket?.destroy();
       server.closeAllConnections();
       for (const socket of sockets) socket.destroy();
