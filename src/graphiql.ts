@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import { brotliCompress, constants as zlibConstants, gzip } from 'node:zlib';
 import type { GraphiQLOptions } from 'graphql-yoga';
 
 /** The vendor's example job: present in the simulator's demo data, so the tour runs as-is. */
@@ -91,23 +94,140 @@ export const GRAPHIQL_OPTIONS: GraphiQLOptions = {
   subscriptionsProtocol: 'SSE',
 };
 
+/** Where GraphiQL's script, styles, editor workers and icon are served, under content-hashed names. */
+export const GRAPHIQL_ASSETS_PATH = '/graphiql/';
+
+/** One file as served: its bytes in each encoding, and its validator. */
+export interface StaticFile {
+  contentType: string;
+  /** A strong validator: a SHA-256 of the uncompressed bytes, quoted. */
+  etag: string;
+  identity: Uint8Array;
+  br: Uint8Array;
+  gzip: Uint8Array;
+}
+
+/** The GraphiQL page (served at the endpoint) and its assets (by path, under `GRAPHIQL_ASSETS_PATH`). */
+export interface GraphiQLPage {
+  html: StaticFile;
+  assets: ReadonlyMap<string, StaticFile>;
+}
+
+export interface GraphiQLPageSource {
+  /** The page, built on the first call (and shared by every later one). */
+  get(): Promise<GraphiQLPage>;
+  /** Starts building it now (`main.ts`, after listening), so no visitor waits for it. */
+  warm(): void;
+}
+
 /**
- * Renders GraphiQL with its script, styles and editor workers inlined (from
- * @graphql-yoga/render-graphiql) instead of Yoga's default page, which loads them from unpkg.com:
- * the page then works offline and behind egress firewalls. That module is about 9 MB of inlined
- * assets, so it is loaded on the first GraphiQL request only (processes that never serve GraphiQL,
- * and every test, skip its start-up time and memory), and each page is rendered once.
+ * GraphiQL served from the gateway itself, from @graphql-yoga/render-graphiql's bundle, instead of
+ * Yoga's default page, which loads it from unpkg.com: it works offline and behind egress
+ * firewalls. That package inlines everything into one 9 MB page; here the same script, styles,
+ * editor workers and icon are separate files with content-hashed names
+ * (`/graphiql/graphiql.<hash>.js`), cacheable forever (`plugins/use-graphiql-page.ts`), and the
+ * page at the endpoint is a few KB that references them. Everything is built once per process and
+ * compressed once (Brotli, gzip; in zlib's thread pool, off the event loop). Processes that never
+ * serve GraphiQL, and almost every test, never load the bundle at all.
  */
-export function createGraphiQLRenderer(): (options: GraphiQLOptions) => Promise<string> {
-  const rendered = new Map<string, Promise<string>>();
-  return (options) => {
-    const key = JSON.stringify(options);
-    let page = rendered.get(key);
+export function createGraphiQLPage(options: GraphiQLOptions): GraphiQLPageSource {
+  let page: Promise<GraphiQLPage> | undefined;
+  const get = (): Promise<GraphiQLPage> => {
     if (page === undefined) {
-      page = import('@graphql-yoga/render-graphiql').then(({ renderGraphiQL }) => renderGraphiQL(options));
-      page.catch(() => rendered.delete(key));
-      rendered.set(key, page);
+      page = build(options);
+      page.catch(() => {
+        page = undefined;
+      });
     }
     return page;
   };
+  return {
+    get,
+    warm: () => {
+      get().catch(() => undefined);
+    },
+  };
+}
+
+const brotli = promisify(brotliCompress);
+const gzipAsync = promisify(gzip);
+
+async function staticFile(contentType: string, content: string | Uint8Array): Promise<StaticFile> {
+  const identity = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+  const [br, gz] = await Promise.all([
+    // Quality 9: within 8% of the maximum (11), which takes 20 times as long (seconds per MB).
+    brotli(identity, {
+      params: {
+        [zlibConstants.BROTLI_PARAM_QUALITY]: 9,
+        [zlibConstants.BROTLI_PARAM_SIZE_HINT]: identity.length,
+      },
+    }),
+    gzipAsync(identity, { level: 9 }),
+  ]);
+  return { contentType, etag: `"${digest(identity)}"`, identity, br, gzip: gz };
+}
+
+function digest(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('base64url');
+}
+
+async function build(options: GraphiQLOptions): Promise<GraphiQLPage> {
+  const bundle = await import('@graphql-yoga/render-graphiql/graphiql');
+  const assets = new Map<string, StaticFile>();
+  /** Adds a file under a name with its content's hash; answers its path. */
+  const add = async (name: string, extension: string, contentType: string, content: string | Uint8Array): Promise<string> => {
+    const file = await staticFile(contentType, content);
+    const path = `${GRAPHIQL_ASSETS_PATH}${name}.${file.etag.slice(1, 17)}.${extension}`;
+    assets.set(path, file);
+    return path;
+  };
+  const javascript = 'text/javascript; charset=utf-8';
+  const icon = /^data:([^;,]+);base64,(.*)$/s.exec(bundle.favicon);
+  const [js, css, editorWorkerService, json, graphql, favicon] = await Promise.all([
+    add('graphiql', 'js', javascript, bundle.js),
+    add('graphiql', 'css', 'text/css; charset=utf-8', bundle.css),
+    add('editor.worker', 'js', javascript, bundle.editorWorkerService),
+    add('json.worker', 'js', javascript, bundle.jsonWorker),
+    add('graphql.worker', 'js', javascript, bundle.graphqlWorker),
+    icon ? add('favicon', 'ico', icon[1] as string, Buffer.from(icon[2] as string, 'base64')) : Promise.resolve(bundle.favicon),
+  ]);
+  const workers = { editorWorkerService, json, graphql };
+  // The page render-graphiql would render, with references instead of inlined files.
+  const html = `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <title>${escapeHtml(options.title || 'Yoga GraphiQL')}</title>
+    <link rel="icon" href="${escapeHtml(options.favicon || favicon)}" />
+    <link rel="stylesheet" href="${css}" />
+  </head>
+  <body id="body" class="no-focus-outline">
+    <noscript>You need to enable JavaScript to run this app.</noscript>
+    <div id="root"></div>
+    <script>
+      const workers = ${scriptJson(workers)};
+      self['MonacoEnvironment'] = {
+        globalAPI: false,
+        getWorkerUrl: function (moduleId, label) {
+          return workers[label];
+        },
+      };
+    </script>
+    <script src="${js}"></script>
+    <script>
+      YogaGraphiQL.renderYogaGraphiQL(window.document.querySelector('#root'), ${scriptJson(options)});
+    </script>
+  </body>
+</html>
+`;
+  return { html: await staticFile('text/html; charset=utf-8', html), assets };
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** JSON inside a <script>: no `</script>` or `<!--` can end it early. */
+function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c');
 }

@@ -35,6 +35,8 @@ async function main(): Promise<void> {
   const gateway = createGateway(config, { logger, tracerProvider });
   const server = createServer(gateway.handle);
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  // Build and compress GraphiQL now (in zlib's thread pool), not on the first visit.
+  gateway.graphiql?.warm();
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   logger.info(

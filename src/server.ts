@@ -4,7 +4,7 @@ import { type CORSOptions, type Plugin, type YogaServerInstance, type YogaInitia
 import type { Config } from './config.js';
 import { type Context, createContext, createCredentialResolver } from './context.js';
 import { CompiledOperations } from './execution/compiled-operations.js';
-import { GRAPHIQL_OPTIONS, createGraphiQLRenderer } from './graphiql.js';
+import { GRAPHIQL_OPTIONS, type GraphiQLPageSource, createGraphiQLPage } from './graphiql.js';
 import { type FrontCounts, type NodeHandler, type ServerContext, createNodeFront, onResponseClose } from './http/node-front.js';
 import { type JobStatusHub, createJobStatusHub } from './live/job-status-hub.js';
 import type { Logger } from './logger.js';
@@ -14,6 +14,7 @@ import { useCompiledExecution } from './plugins/use-compiled-execution.js';
 import { useCrossSiteProtection } from './plugins/use-cross-site-protection.js';
 import { useDeadlineRelease } from './plugins/use-deadline-release.js';
 import { useEntitiesLimit } from './plugins/use-entities-limit.js';
+import { useGraphiQLPage } from './plugins/use-graphiql-page.js';
 import { useOperationLimits } from './plugins/use-operation-limits.js';
 import { usePrivateCacheControl } from './plugins/use-private-cache-control.js';
 import { useReadiness } from './plugins/use-readiness.js';
@@ -53,6 +54,8 @@ export interface Gateway {
   metrics: GatewayMetrics;
   /** The pollers behind the `fineTuneStatus` subscription. */
   jobStatus: JobStatusHub;
+  /** The GraphiQL page (null when it is off): `warm()` builds and compresses it ahead of the first visit. */
+  graphiql: GraphiQLPageSource | null;
   /** What `/ready` reports. */
   health(): GatewayHealth;
   /** Marks the gateway as shutting down: `/ready` answers 503 from now on. */
@@ -103,6 +106,8 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const isDev = config.environment === 'development';
   const maskError = createMaskError(deps.logger);
   const yogaLogger = createYogaLogger(deps.logger);
+  // GraphiQL cannot work where only trusted documents run (not even its introspection query).
+  const graphiql = config.persistedOperationsOnly ? null : createGraphiQLPage(GRAPHIQL_OPTIONS);
 
   const yogaOptions: YogaServerOptions<ServerContext, Context> = {
     schema,
@@ -128,6 +133,8 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     extraParamNames: persistedOperations ? [DOCUMENT_ID_PARAM] : [],
     plugins: [
       ...(config.metricsEnabled ? [useMetricsEndpoint(metrics.registry, '/metrics')] : []),
+      // Before telemetry: the page and its files are no GraphQL requests (as with Yoga's own GraphiQL plugin).
+      ...(graphiql ? [useGraphiQLPage(GRAPHQL_ENDPOINT, graphiql)] : []),
       telemetry.plugin,
       useCrossSiteProtection(CSRF_HEADERS),
       useRequestBodyLimit(config.limits.maxBodyBytes),
@@ -143,9 +150,8 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       useReadiness('/ready', health),
       ...(deps.plugins ?? []),
     ],
-    // GraphiQL cannot work where only trusted documents run (not even its introspection query).
-    graphiql: config.persistedOperationsOnly ? false : GRAPHIQL_OPTIONS,
-    renderGraphiQL: createGraphiQLRenderer(),
+    // Served by useGraphiQLPage (compressed once, with an ETag) instead of Yoga's plugin.
+    graphiql: false,
   };
   // Built as `createYoga` does, keeping hold of the server and its plugin list for the Node front.
   const server = new GatewayYogaServer(yogaOptions);
@@ -170,6 +176,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     client,
     metrics,
     jobStatus,
+    graphiql,
     health,
     drain: () => {
       draining = true;

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, type Page, chromium } from 'playwright-core';
+import { type BrowserContext, type CDPSession, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLE_JOB_ID } from '../src/graphiql.js';
 import { type Stack, startStack } from './support/stack.js';
@@ -23,6 +23,12 @@ const CHROMIUM_FLAGS = [
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
+  // Nothing but 127.0.0.1 is reachable: other hosts resolve to nothing, and everything not on the
+  // loopback goes to a proxy that does not exist. (Not Playwright's request routing: it turns the
+  // HTTP cache off, and the second-visit test measures that cache's revalidation.)
+  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+  '--proxy-server=http://127.0.0.1:9',
+  '--proxy-bypass-list=127.0.0.1',
 ];
 
 describe('GraphiQL in headless Chromium', () => {
@@ -30,17 +36,21 @@ describe('GraphiQL in headless Chromium', () => {
   let profile: string;
   let browser: BrowserContext;
   let page: Page;
-  /** Every URL the page asked for, and those the test refused because they left 127.0.0.1. */
+  /** Every URL the page asked for, and those that would have left 127.0.0.1 (the flags above refuse them). */
   const requested: string[] = [];
   const accepts: string[] = [];
   const blocked: string[] = [];
   const pageErrors: string[] = [];
+  /** The first visit's numbers, checked again (and printed) by the second visit's test. */
+  let firstVisit: Visit | undefined;
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
       throw new Error(`No Chromium at ${CHROMIUM}: apt-get install chromium (as .ci/run does) or set CHROMIUM_PATH.`);
     }
     stack = await startStack();
+    // As `main.ts` does at start-up: the page is built and compressed before the first visit.
+    await stack.gateway.graphiql?.get();
     profile = mkdtempSync(join(tmpdir(), 'graphiql-chromium-'));
     browser = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
@@ -48,13 +58,9 @@ describe('GraphiQL in headless Chromium', () => {
       args: CHROMIUM_FLAGS,
       viewport: { width: 1400, height: 900 },
     });
-    await browser.route('**/*', async (route) => {
-      const url = new URL(route.request().url());
-      if (url.hostname === '127.0.0.1') return route.continue();
-      blocked.push(url.href);
-      return route.abort('blockedbyclient');
-    });
     browser.on('request', (request) => {
+      const url = new URL(request.url());
+      if (/^https?:$/.test(url.protocol) && url.hostname !== '127.0.0.1') blocked.push(url.href);
       requested.push(request.url());
       accepts.push(request.headers().accept ?? '');
     });
@@ -70,8 +76,16 @@ describe('GraphiQL in headless Chromium', () => {
 
   it('runs the default RecentJobs operation against the simulator and shows the result', async () => {
     const listCallsBefore = stack.sim.count('listJobs');
-    await page.goto(`${stack.url}/graphql`);
-    await page.locator('.graphiql-execute-button').waitFor({ timeout: 30_000 });
+    firstVisit = await visit(browser, page, `${stack.url}/graphql`);
+    console.log(`GraphiQL first visit: ${describeVisit(firstVisit)}`);
+    // The page came compressed, with a validator, and its assets (script, styles, workers, icon) separately.
+    expect(['br', 'gzip']).toContain(firstVisit.document.encoding);
+    expect(firstVisit.document.etag).toMatch(/^"[\w-]+"$/);
+    expect(firstVisit.assetsFetched).toBeGreaterThanOrEqual(3);
+    // Generous bounds that catch a regression (uncompressed, GraphiQL is 9 MB).
+    expect(firstVisit.graphiqlTransferred).toBeLessThan(2.6 * 1024 * 1024);
+    expect(firstVisit.document.transferred).toBeLessThan(10 * 1024);
+    expect(firstVisit.msToRunButton).toBeLessThan(20_000);
     // The default tab is the tour: all its operations are in the editor.
     const editor = page.locator('.graphiql-query-editor');
     await expect.poll(() => text(editor)).toContain('query RecentJobs');
@@ -133,6 +147,23 @@ describe('GraphiQL in headless Chromium', () => {
     ]);
   }, 30_000);
 
+  it('a second visit takes the assets from the cache and transfers a few KB of GraphiQL', async () => {
+    expect(firstVisit).toBeDefined();
+    const again = await browser.newPage();
+    try {
+      const second = await visit(browser, again, `${stack.url}/graphql`);
+      console.log(`GraphiQL second visit: ${describeVisit(second)}`);
+      expect(second.assetsFetched).toBe(0);
+      // The page itself: revalidated (304), or sent again when GraphiQL's POSTs to the same URL
+      // evicted it from the cache; either way a few KB.
+      expect([200, 304]).toContain(second.document.status);
+      expect(second.graphiqlTransferred).toBeLessThan(10 * 1024);
+      expect(second.msToRunButton).toBeLessThan(20_000);
+    } finally {
+      await again.close();
+    }
+  }, 60_000);
+
   it('documents the schema in the Docs pane from the vendor reference', async () => {
     await page.getByRole('button', { name: 'Show Documentation Explorer' }).click();
     const docs = page.locator('.graphiql-doc-explorer');
@@ -167,7 +198,112 @@ describe('the GraphiQL page', () => {
     expect(html).not.toMatch(/<(?:script|link)\b[^>]*\b(?:src|href)=["']?(?:https?:)?\/\//i);
     expect(html).not.toMatch(/unpkg\.com|jsdelivr\.net/);
   });
+
+  it('is compressed per Accept-Encoding, validated by ETag (304), and its hashed assets are immutable', async () => {
+    const page = (encoding: string, extra: Record<string, string> = {}) =>
+      fetch(`${stack.url}/graphql`, { headers: { accept: 'text/html', 'accept-encoding': encoding, ...extra } });
+    const br = await page('gzip, deflate, br');
+    expect(br.headers.get('content-encoding')).toBe('br');
+    expect(br.headers.get('vary')).toMatch(/Accept-Encoding/);
+    expect(br.headers.get('cache-control')).toBe('private, no-cache');
+    const etag = br.headers.get('etag')!;
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    const html = await br.text();
+    expect((await page('gzip')).headers.get('content-encoding')).toBe('gzip');
+    expect((await page('br;q=0, gzip;q=0.5')).headers.get('content-encoding')).toBe('gzip');
+    const plain = await page('identity');
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    expect(await plain.text()).toBe(html);
+
+    const revalidated = await page('br', { 'if-none-match': `W/${etag}` });
+    expect(revalidated.status).toBe(304);
+    expect(await revalidated.text()).toBe('');
+    expect((await page('br', { 'if-none-match': '"stale"' })).status).toBe(200);
+
+    const assets = [...html.matchAll(/(?:src|href)="(\/graphiql\/[^"]+)"/g)].map((match) => match[1]!);
+    expect(assets.some((path) => /^\/graphiql\/graphiql\.[\w-]{16}\.js$/.test(path))).toBe(true);
+    expect(html).toMatch(/\/graphiql\/graphql\.worker\.[\w-]{16}\.js/);
+    for (const path of assets) {
+      const asset = await fetch(`${stack.url}${path}`, { headers: { 'accept-encoding': 'br' } });
+      expect(asset.status, path).toBe(200);
+      expect(asset.headers.get('cache-control'), path).toBe('public, max-age=31536000, immutable');
+      const again = await fetch(`${stack.url}${path}`, { headers: { 'if-none-match': asset.headers.get('etag')! } });
+      expect(again.status, path).toBe(304);
+    }
+    expect((await fetch(`${stack.url}/graphiql/graphiql.0000000000000000.js`)).status).toBe(404);
+  });
 });
+
+interface Visit {
+  /** From navigation to a visible run button. */
+  msToRunButton: number;
+  /** Bytes on the wire (headers and encoded bodies) of every request the page made. */
+  transferred: number;
+  /** The same, for GraphiQL's own files only: the page and its assets (not the GraphQL requests). */
+  graphiqlTransferred: number;
+  /** GraphiQL's assets that came from the browser's cache, and those fetched. */
+  assetsFromCache: number;
+  assetsFetched: number;
+  requests: number;
+  /** The GraphiQL page itself. */
+  document: { status: number; encoding: string; etag: string; transferred: number };
+}
+
+/** Navigates `page` to `url` and measures, through the DevTools protocol, until GraphiQL's run button shows. */
+async function visit(browser: BrowserContext, page: Page, url: string): Promise<Visit> {
+  const cdp: CDPSession = await browser.newCDPSession(page);
+  await cdp.send('Network.enable');
+  const requests = new Map<string, { url: string; status: number; encoding: string; etag: string; fromCache: boolean }>();
+  const sizes = new Map<string, number>();
+  cdp.on('Network.responseReceived', (event) => {
+    const headers = Object.fromEntries(Object.entries(event.response.headers).map(([name, value]) => [name.toLowerCase(), String(value)]));
+    requests.set(event.requestId, {
+      url: event.response.url,
+      status: event.response.status,
+      encoding: headers['content-encoding'] ?? 'identity',
+      etag: headers.etag ?? '',
+      fromCache: Boolean(event.response.fromDiskCache || event.response.fromPrefetchCache),
+    });
+  });
+  cdp.on('Network.requestServedFromCache', (event) => {
+    const known = requests.get(event.requestId);
+    if (known) known.fromCache = true;
+  });
+  cdp.on('Network.loadingFinished', (event) => sizes.set(event.requestId, event.encodedDataLength));
+  const started = performance.now();
+  await page.goto(url);
+  await page.locator('.graphiql-execute-button').waitFor({ state: 'visible', timeout: 30_000 });
+  const msToRunButton = Math.round(performance.now() - started);
+  // Let GraphiQL's own start-up requests (workers, introspection) finish before counting.
+  await page.waitForLoadState('networkidle');
+  await cdp.detach();
+  const result: Visit = { msToRunButton, transferred: 0, graphiqlTransferred: 0, assetsFromCache: 0, assetsFetched: 0, requests: sizes.size, document: { status: 0, encoding: '', etag: '', transferred: 0 } };
+  for (const [id, size] of sizes) {
+    result.transferred += size;
+    const request = requests.get(id);
+    if (!request) continue;
+    if (request.url === url && result.document.status === 0 && request.etag !== '') {
+      result.document = { status: request.status, encoding: request.encoding, etag: request.etag, transferred: size };
+      result.graphiqlTransferred += size;
+    }
+    if (new URL(request.url).pathname.startsWith('/graphiql/')) {
+      result.graphiqlTransferred += size;
+      if (request.fromCache) result.assetsFromCache += 1;
+      else result.assetsFetched += 1;
+    }
+  }
+  if (result.document.status === 0) throw new Error(`no GraphiQL page among ${[...requests.values()].map((r) => r.url).join(', ')}`);
+  return result;
+}
+
+function describeVisit(visit: Visit): string {
+  const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`;
+  return (
+    `run button after ${visit.msToRunButton} ms; page ${visit.document.status} ${visit.document.encoding} ${kb(visit.document.transferred)}; ` +
+    `assets ${visit.assetsFetched} fetched, ${visit.assetsFromCache} from cache; GraphiQL files ${kb(visit.graphiqlTransferred)}; ` +
+    `${visit.requests} requests, ${kb(visit.transferred)} transferred in all (with the GraphQL requests)`
+  );
+}
 
 /** Visible text of a locator; the Monaco editor renders spaces as no-break spaces. */
 async function text(locator: ReturnType<Page['locator']>): Promise<string> {
