@@ -31,12 +31,21 @@ describe('adaptive upstream concurrency', () => {
     );
   }
   const limit = () => stack.gateway.health().upstream.limit;
+  /**
+   * Loads in half-second rounds until `done` holds (at most `maxMs`): how fast the limit moves
+   * depends on round trips, and a loaded CI machine makes fewer of them per second.
+   */
+  async function loadUntil(done: () => boolean, maxMs: number): Promise<void> {
+    const until = Date.now() + maxMs;
+    do await load(500);
+    while (!done() && Date.now() < until);
+  }
 
-  it('starts at 16, grows past it under load, drops on 429s to the floor, and grows again after recovery', async () => {
+  it('starts at 16, grows past it under load, drops on 429s to the floor, and grows again after recovery', { timeout: 60_000 }, async () => {
     expect(limit()).toBe(16);
     expect(sampleValue(await stack.scrape(), 'gateway_upstream_concurrency_limit')).toBe(16);
 
-    await load(1_500);
+    await loadUntil(() => limit() > 16 && stack.sim.peakInFlight() > 16, 15_000);
     const grown = limit();
     expect(grown).toBeGreaterThan(16);
     expect(stack.sim.peakInFlight()).toBeGreaterThan(16);
@@ -44,7 +53,7 @@ describe('adaptive upstream concurrency', () => {
 
     // The upstream starts throttling: the limit halves per round trip, down to the floor (4)…
     stack.sim.inject({ endpoint: 'getJob', action: { kind: 'status', status: 429, code: 'Throttling.RateQuota' } });
-    await load(500);
+    await loadUntil(() => limit() === 4, 10_000);
     expect(limit()).toBe(4);
     // …and, measured at the upstream, no more than that many calls are in flight any more.
     stack.sim.resetCalls();
@@ -56,7 +65,7 @@ describe('adaptive upstream concurrency', () => {
     // Recovery: successes grow the limit again, and the upstream sees more calls at once.
     stack.sim.clearFaults();
     stack.sim.resetCalls();
-    await load(2_000);
+    await loadUntil(() => limit() > 8 && stack.sim.peakInFlight() > 4, 15_000);
     expect(limit()).toBeGreaterThan(8);
     expect(stack.sim.peakInFlight()).toBeGreaterThan(4);
     const ready = (await (await fetch(`${stack.url}/ready`)).json()) as { upstream: { limit: number } };
