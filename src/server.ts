@@ -18,6 +18,7 @@ import { useOperationLimits } from './plugins/use-operation-limits.js';
 import { usePrivateCacheControl } from './plugins/use-private-cache-control.js';
 import { useReadiness } from './plugins/use-readiness.js';
 import { useRequestBodyLimit } from './plugins/use-request-body-limit.js';
+import { useRequestParamsLimits } from './plugins/use-request-params-limits.js';
 import { createSchema } from './schema/index.js';
 import { type GatewayMetrics, createMetrics } from './telemetry/metrics.js';
 import { useMetricsEndpoint } from './telemetry/operation-metrics.js';
@@ -100,7 +101,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
 
   // Built once per process and prefix, never per request.
   const schema = createSchema({ typePrefix: config.typePrefix });
-  const compiled = new CompiledOperations(schema);
+  const compiled = new CompiledOperations(schema, { onSize: (size) => metrics.graphql.compiledDocuments.set(size) });
   const isDev = config.environment === 'development';
   const maskError = createMaskError(deps.logger);
   const yogaLogger = createYogaLogger(deps.logger);
@@ -123,6 +124,9 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     cors: corsOptions(config.corsOrigins),
     extraParamNames: persistedOperations ? [DOCUMENT_ID_PARAM] : [],
     plugins: [
+      // First: a hostile operation name or nesting is refused before any other plugin (telemetry
+      // included) sees the parameters.
+      useRequestParamsLimits(),
       ...(config.metricsEnabled ? [useMetricsEndpoint(metrics.registry, '/metrics')] : []),
       telemetry.plugin,
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),

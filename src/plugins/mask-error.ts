@@ -14,7 +14,7 @@ export function createMaskError(logger: Logger): MaskError {
   return (error, message, isDev) => {
     // Yoga returns intended errors as they are, and a new GraphQLError for everything else.
     const masked = yogaMaskError(error, message, isDev) as GraphQLError;
-    if (masked === error) return masked;
+    if (masked === error) return isDev ? masked : withoutInternals(masked);
     const errorId = randomUUID();
     // The id rides on the original error: the request's log line (telemetry/request-telemetry.ts)
     // reports it with the cause and stack, one error line per failing request.
@@ -27,6 +27,35 @@ export function createMaskError(logger: Logger): MaskError {
       extensions: { ...masked.extensions, errorId },
     });
   };
+}
+
+/** Intended errors whose production copy only lost a hint or internals (see `createYogaLogger`). */
+const sanitized = new WeakSet<object>();
+
+// graphql-js's hint, e.g. ` Did you mean "size"?` in a variable coercion error.
+const SUGGESTION = / ?Did you mean [^?]*\?/g;
+
+/**
+ * An intended error as production shows it: no "Did you mean …?" hint (graphql-armor's
+ * `blockFieldSuggestion` covers validation errors only, not variable coercion), and no
+ * `originalError` in extensions (Yoga's request parser puts the JSON parser's SyntaxError there,
+ * message and all). Errors already clean are returned as they are.
+ */
+function withoutInternals(error: GraphQLError): GraphQLError {
+  const hasSuggestion = error.message.includes('Did you mean');
+  const hasOriginal = error.extensions !== undefined && 'originalError' in error.extensions;
+  if (!hasSuggestion && !hasOriginal) return error;
+  // Yoga logs the original at error level when masking changed it; this is a client's mistake, not ours.
+  sanitized.add(error);
+  const { originalError: _dropped, ...extensions } = error.extensions ?? {};
+  return createGraphQLError(hasSuggestion ? error.message.replace(SUGGESTION, '') : error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError ?? undefined,
+    extensions,
+  });
 }
 
 function tag(error: unknown, errorId: string): boolean {
@@ -50,6 +79,10 @@ export function createYogaLogger(logger: Logger): YogaLogger {
       const [first] = args;
       if (args.length === 1 && typeof first === 'object' && first !== null && 'errorId' in first) {
         logger.debug({ err: first }, 'masked error (logged on its request line)');
+        return;
+      }
+      if (args.length === 1 && typeof first === 'object' && first !== null && sanitized.has(first)) {
+        logger.debug({ err: first }, 'client error shown without hints or internals (on its request line)');
         return;
       }
       logger.error(args.length === 1 ? first : { args });
