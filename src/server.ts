@@ -191,15 +191,31 @@ class GatewayYogaServer extends YogaServer<ServerContext, Context> {
   }
 }
 
-/** No origins: no CORS headers at all, so only same-origin pages can read answers. */
-function corsOptions(origins: string[]): CORSOptions {
+/**
+ * No origins: no CORS headers at all, so only same-origin pages can read answers.
+ *
+ * Decided per request (Yoga takes a function of the request): an origin on the list gets the
+ * list's headers (whatwg-node reflects it, with `Vary: Origin`, and allows credentials); any other
+ * origin, the `null` origin of a sandboxed iframe or a `file:` page included, gets no CORS header
+ * at all. Yoga's static list answered a disallowed origin `Access-Control-Allow-Origin: null` WITH
+ * `Access-Control-Allow-Credentials: true`, which a sandboxed iframe on any site matches.
+ */
+function corsOptions(origins: string[]): NonNullable<YogaServerOptions<ServerContext, Context>['cors']> {
   if (origins.length === 0) return false;
-  return {
-    origin: origins.includes('*') ? '*' : origins,
-    // Credentials (cookies, Authorization in forwarding mode) only for an explicit list of origins.
-    credentials: !origins.includes('*'),
-    methods: ['GET', 'POST'],
-    allowedHeaders: ['content-type', 'authorization', ...CSRF_HEADERS],
-    maxAge: 600,
+  if (origins.includes('*')) {
+    // Any origin, never with credentials.
+    return { ...CORS_COMMON, origin: '*', credentials: false };
+  }
+  const allowed = new Set(origins);
+  const listed: CORSOptions = { ...CORS_COMMON, origin: origins, credentials: true };
+  return (request: Request) => {
+    const origin = request.headers.get('origin');
+    return origin !== null && origin !== 'null' && allowed.has(origin) ? listed : false;
   };
 }
+
+const CORS_COMMON = {
+  methods: ['GET', 'POST'],
+  allowedHeaders: ['content-type', 'authorization', ...CSRF_HEADERS],
+  maxAge: 600,
+};
