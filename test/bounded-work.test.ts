@@ -189,6 +189,10 @@ describe('bounded work per request (production)', () => {
     });
     const badJsonBody = await badJson.text();
     expect(badJson.status).toBe(400);
+    // A legacy client (Accept: application/json) also gets 400 for a body that is not JSON.
+    const legacy = await fetch(`${stack.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: '{"query": ' });
+    expect(legacy.status).toBe(400);
+    expect(await legacy.text()).not.toMatch(/originalError|SyntaxError/);
     for (const text of [JSON.stringify(coercion.body), JSON.stringify(enumValue.body), badJsonBody]) {
       expect(text).not.toMatch(/Did you mean/);
       expect(text).not.toMatch(/originalError|SyntaxError|stack|at .*\.js:\d+/);

@@ -29,9 +29,6 @@ export function createMaskError(logger: Logger): MaskError {
   };
 }
 
-/** Intended errors whose production copy only lost a hint or internals (see `createYogaLogger`). */
-const sanitized = new WeakSet<object>();
-
 // graphql-js's hint, e.g. ` Did you mean "size"?` in a variable coercion error.
 const SUGGESTION = / ?Did you mean [^?]*\?/g;
 
@@ -39,23 +36,19 @@ const SUGGESTION = / ?Did you mean [^?]*\?/g;
  * An intended error as production shows it: no "Did you mean …?" hint (graphql-armor's
  * `blockFieldSuggestion` covers validation errors only, not variable coercion), and no
  * `originalError` in extensions (Yoga's request parser puts the JSON parser's SyntaxError there,
- * message and all). Errors already clean are returned as they are.
+ * message and all). Changed in place: each such error belongs to one request, and Yoga treats the
+ * same object as an intended error (its HTTP status kept, nothing logged at error level).
  */
 function withoutInternals(error: GraphQLError): GraphQLError {
-  const hasSuggestion = error.message.includes('Did you mean');
-  const hasOriginal = error.extensions !== undefined && 'originalError' in error.extensions;
-  if (!hasSuggestion && !hasOriginal) return error;
-  // Yoga logs the original at error level when masking changed it; this is a client's mistake, not ours.
-  sanitized.add(error);
-  const { originalError: _dropped, ...extensions } = error.extensions ?? {};
-  return createGraphQLError(hasSuggestion ? error.message.replace(SUGGESTION, '') : error.message, {
-    nodes: error.nodes,
-    source: error.source,
-    positions: error.positions,
-    path: error.path,
-    originalError: error.originalError ?? undefined,
-    extensions,
-  });
+  if (error.message.includes('Did you mean')) error.message = error.message.replace(SUGGESTION, '');
+  const extensions = error.extensions as Record<string, unknown> | undefined;
+  const original = Object.getOwnPropertyDescriptor(extensions ?? {}, 'originalError');
+  if (extensions !== undefined && original?.enumerable === true && original.configurable === true) {
+    // Kept, but not enumerable: never serialized, while Yoga still sees it (for a legacy
+    // `application/json` client, an error with a non-GraphQL originalError answers 400, not 200).
+    Object.defineProperty(extensions, 'originalError', { value: original.value, enumerable: false, configurable: true, writable: true });
+  }
+  return error;
 }
 
 function tag(error: unknown, errorId: string): boolean {
@@ -79,10 +72,6 @@ export function createYogaLogger(logger: Logger): YogaLogger {
       const [first] = args;
       if (args.length === 1 && typeof first === 'object' && first !== null && 'errorId' in first) {
         logger.debug({ err: first }, 'masked error (logged on its request line)');
-        return;
-      }
-      if (args.length === 1 && typeof first === 'object' && first !== null && sanitized.has(first)) {
-        logger.debug({ err: first }, 'client error shown without hints or internals (on its request line)');
         return;
       }
       logger.error(args.length === 1 ? first : { args });
