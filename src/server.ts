@@ -19,6 +19,7 @@ import { usePrivateCacheControl } from './plugins/use-private-cache-control.js';
 import { useReadiness } from './plugins/use-readiness.js';
 import { useRequestBodyLimit } from './plugins/use-request-body-limit.js';
 import { useRequestParamsLimits } from './plugins/use-request-params-limits.js';
+import { useShutdownNotice } from './plugins/use-shutdown-notice.js';
 import { createSchema } from './schema/index.js';
 import { type GatewayMetrics, createMetrics } from './telemetry/metrics.js';
 import { useMetricsEndpoint } from './telemetry/operation-metrics.js';
@@ -56,7 +57,12 @@ export interface Gateway {
   jobStatus: JobStatusHub;
   /** What `/ready` reports. */
   health(): GatewayHealth;
-  /** Marks the gateway as shutting down: `/ready` answers 503 from now on. */
+  /**
+   * Marks the gateway as shutting down: `/ready` answers 503, every answer carries
+   * `Connection: close` (clients reconnect, through the load balancer, elsewhere) and live
+   * subscriptions end with a `SHUTTING_DOWN` error result. It keeps serving until the caller closes
+   * its listener (`main.ts` waits `SHUTDOWN_DRAIN_MS`).
+   */
   drain(): void;
   /** Stops the job pollers, then closes the upstream pool. The HTTP server is the caller's (see `main.ts`). */
   close(): Promise<void>;
@@ -94,6 +100,8 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   });
   const contextDeps = { config, client, jobStatus, metrics, resolveCredential: createCredentialResolver(config) };
   let draining = false;
+  // Aborted by drain(): live subscriptions end with a going-away notice (use-shutdown-notice.ts).
+  const drained = new AbortController();
 
   // Ready while serving, also while the upstream circuit is open: the outage is shared by every
   // replica, so taking them all out of a load balancer would turn typed errors into refused connections.
@@ -139,6 +147,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       useEntitiesLimit(config.limits.maxEntityIds),
       useCompiledExecution(compiled),
       useDeadlineRelease(),
+      useShutdownNotice(drained.signal),
       usePrivateCacheControl(GRAPHQL_ENDPOINT),
       useReadiness('/ready', health),
       ...(deps.plugins ?? []),
@@ -164,7 +173,11 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
 
   let closing: Promise<void> | undefined;
   return {
-    handle: front.handle,
+    handle: (request, response) => {
+      // Set before any plugin writes: both ways in keep headers set on the Node response.
+      if (draining) response.setHeader('connection', 'close');
+      return front.handle(request, response);
+    },
     frontCounts: front.counts,
     yoga,
     client,
@@ -173,6 +186,10 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     health,
     drain: () => {
       draining = true;
+      // First the notice to every live subscription, then the pollers behind them stop (a
+      // subscription's own return() may wait behind a pending poll).
+      drained.abort();
+      jobStatus.close();
     },
     close: () => {
       closing ??= (async () => {
