@@ -1,6 +1,5 @@
-import { Repeater } from '@repeaterjs/repeater';
 import { type ExecutionResult, GraphQLError } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
+import { type Plugin, Repeater } from 'graphql-yoga';
 
 export const SHUTTING_DOWN_CODE = 'SHUTTING_DOWN';
 
