@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import { type FineTuneJob, toFineTuneJob } from '../model/fine-tune-job.js';
 import type { FineTunesClient } from '../upstream/client.js';
 import type { UpstreamCredential } from '../upstream/credential.js';
+import { assertAskedJob } from '../loaders/job-loader.js';
 
 /**
  * Live job status for the `fineTuneStatus` subscription. The upstream has no push channel, so the
@@ -92,7 +93,7 @@ export function createJobStatusHub(options: JobStatusHubOptions): JobStatusHub {
       let job: FineTuneJob;
       try {
         const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(timeoutMs)]);
-        job = toFineTuneJob((await client.getJob(id, credential, signal)).job, utcOffset);
+        job = toFineTuneJob(assertAskedJob(id, await client.getJob(id, credential, signal)).job, utcOffset);
       } catch (error) {
         if (controller.signal.aborted) return;
         onFailure(error);

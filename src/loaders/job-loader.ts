@@ -1,6 +1,8 @@
 import DataLoader from 'dataloader';
+import { UpstreamError } from '../errors.js';
 import { type FineTuneJob, mapOnce } from '../model/fine-tune-job.js';
 import type { FineTunesClient } from '../upstream/client.js';
+import type { DecodedJob } from '../upstream/decode.js';
 import type { UpstreamCredential } from '../upstream/credential.js';
 import type { UpstreamCallRecorder } from '../upstream/transport.js';
 import type { AbortSignalLike } from '../upstream/abort.js';
@@ -31,8 +33,20 @@ export function createJobLoader(options: JobLoaderOptions): JobLoader {
   const concurrency = options.concurrency ?? 8;
   return new DataLoader<string, FineTuneJob>((ids) => {
     onBatch?.(ids.length);
-    return mapSettled(ids, concurrency, async (id) => mapOnce((await client.getJob(id, credential, signal, recorder)).job, utcOffset));
+    return mapSettled(ids, concurrency, async (id) => mapOnce(assertAskedJob(id, await client.getJob(id, credential, signal, recorder)).job, utcOffset));
   });
+}
+
+/**
+ * The reply to `GET /fine-tunes/{id}` must be that job: a body naming another `job_id` (a crossed
+ * reply from a proxy or cache on the way, or an upstream bug) would show one job's data, possibly
+ * another tenant's, under the asked id. It is an `UpstreamError` (code `MismatchedJob`) instead.
+ */
+export function assertAskedJob(id: string, decoded: DecodedJob): DecodedJob {
+  if (decoded.job.job_id !== id) {
+    throw new UpstreamError('The upstream answered with a different job than the one asked for.', 'MismatchedJob', decoded.requestId, null);
+  }
+  return decoded;
 }
 
 /**
