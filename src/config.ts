@@ -40,6 +40,8 @@ export interface Config {
   corsOrigins: string[];
   /** SHUTDOWN_TIMEOUT_MS */
   shutdownTimeoutMs: number;
+  /** SHUTDOWN_DRAIN_MS */
+  shutdownDrainMs: number;
   /** True when no key, no base URL and no forwarding were given: `main.ts` starts the embedded simulator. */
   useSimulator: boolean;
   /** SIMULATOR_LATENCY_MS */
@@ -278,7 +280,14 @@ export const VARIABLES = {
     group: 'Server',
     default: 10_000,
     parse: int(0, 600_000),
-    meaning: 'On SIGTERM/SIGINT, how long requests in flight may take before their connections are cut.',
+    meaning: 'On SIGTERM/SIGINT, how long requests in flight may take, once the listener is closed, before their connections are cut.',
+  }),
+  SHUTDOWN_DRAIN_MS: variable({
+    group: 'Server',
+    default: 5_000,
+    parse: int(0, 600_000),
+    meaning:
+      'On SIGTERM, how long the gateway keeps serving with `/ready` answering 503 (and `Connection: close` on every answer) before it closes the listener, so a load balancer stops sending it traffic first; SIGINT skips it.',
   }),
 
   // Upstream
@@ -543,6 +552,7 @@ export function loadConfig(env: Env): Config {
     },
     corsOrigins: read('CORS_ORIGINS'),
     shutdownTimeoutMs: read('SHUTDOWN_TIMEOUT_MS'),
+    shutdownDrainMs: read('SHUTDOWN_DRAIN_MS'),
     useSimulator: apiKey === undefined && baseUrl === undefined && !forwardAuth,
     simulatorLatencyMs: read('SIMULATOR_LATENCY_MS'),
     environment: read('NODE_ENV'),

@@ -53,16 +53,32 @@ async function main(): Promise<void> {
 
   let stopping = false;
   /**
-   * Graceful shutdown: stop accepting connections and report not-ready, let the requests in flight
-   * finish (each is bounded by the upstream deadline anyway), close keep-alive connections as they
-   * fall idle, cut whatever is left after SHUTDOWN_TIMEOUT_MS, then close the upstream pool.
+   * Graceful shutdown, in two steps.
+   *
+   * 1. Drain (SIGTERM only, `SHUTDOWN_DRAIN_MS`): keep serving while `/ready` answers 503, so the
+   *    load balancer takes this replica out before its listener goes away; every answer carries
+   *    `Connection: close` so keep-alive clients reconnect (elsewhere), and live subscriptions end
+   *    with a `SHUTTING_DOWN` error result so their clients subscribe again elsewhere. SIGINT (a
+   *    person at a terminal) and an uncaught exception skip the wait.
+   * 2. Close: stop accepting connections, let the requests in flight finish (each is bounded by the
+   *    upstream deadline anyway), close keep-alive connections as they fall idle, cut whatever is
+   *    left after SHUTDOWN_TIMEOUT_MS, then close the upstream pool.
    */
   const stop = (signal: string, exitCode = 0): void => {
     if (stopping) return;
     stopping = true;
     const started = Date.now();
-    logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down: finishing requests in flight');
+    const drainMs = signal === 'SIGTERM' ? config.shutdownDrainMs : 0;
     gateway.drain();
+    if (drainMs > 0) {
+      logger.info({ signal, drainMs }, 'draining: /ready answers 503 until the listener closes');
+      setTimeout(() => close(signal, exitCode, started), drainMs);
+    } else {
+      close(signal, exitCode, started);
+    }
+  };
+  const close = (signal: string, exitCode: number, started: number): void => {
+    logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down: finishing requests in flight');
     // Live subscriptions hold their connections open: end their streams first, or close() would wait.
     gateway.jobStatus.close();
     server.close(() => {

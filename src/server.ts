@@ -19,6 +19,8 @@ import { useOperationLimits } from './plugins/use-operation-limits.js';
 import { usePrivateCacheControl } from './plugins/use-private-cache-control.js';
 import { useReadiness } from './plugins/use-readiness.js';
 import { useRequestBodyLimit } from './plugins/use-request-body-limit.js';
+import { useRequestParamsLimits } from './plugins/use-request-params-limits.js';
+import { useShutdownNotice } from './plugins/use-shutdown-notice.js';
 import { createSchema } from './schema/index.js';
 import { type GatewayMetrics, createMetrics } from './telemetry/metrics.js';
 import { useMetricsEndpoint } from './telemetry/operation-metrics.js';
@@ -58,7 +60,12 @@ export interface Gateway {
   graphiql: GraphiQLPageSource | null;
   /** What `/ready` reports. */
   health(): GatewayHealth;
-  /** Marks the gateway as shutting down: `/ready` answers 503 from now on. */
+  /**
+   * Marks the gateway as shutting down: `/ready` answers 503, every answer carries
+   * `Connection: close` (clients reconnect, through the load balancer, elsewhere) and live
+   * subscriptions end with a `SHUTTING_DOWN` error result. It keeps serving until the caller closes
+   * its listener (`main.ts` waits `SHUTDOWN_DRAIN_MS`).
+   */
   drain(): void;
   /** Stops the job pollers, then closes the upstream pool. The HTTP server is the caller's (see `main.ts`). */
   close(): Promise<void>;
@@ -95,6 +102,8 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   });
   const contextDeps = { config, client, jobStatus, metrics, resolveCredential: createCredentialResolver(config) };
   let draining = false;
+  // Aborted by drain(): live subscriptions end with a going-away notice (use-shutdown-notice.ts).
+  const drained = new AbortController();
 
   // Ready while serving, also while the upstream circuit is open: the outage is shared by every
   // replica, so taking them all out of a load balancer would turn typed errors into refused connections.
@@ -102,7 +111,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
 
   // Built once per process and prefix, never per request.
   const schema = createSchema({ typePrefix: config.typePrefix });
-  const compiled = new CompiledOperations(schema);
+  const compiled = new CompiledOperations(schema, { onSize: (size) => metrics.graphql.compiledDocuments.set(size) });
   const isDev = config.environment === 'development';
   const maskError = createMaskError(deps.logger);
   const yogaLogger = createYogaLogger(deps.logger);
@@ -132,6 +141,9 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     cors: corsOptions(config.corsOrigins),
     extraParamNames: persistedOperations ? [DOCUMENT_ID_PARAM] : [],
     plugins: [
+      // First: a hostile operation name or nesting is refused before any other plugin (telemetry
+      // included) sees the parameters.
+      useRequestParamsLimits(),
       ...(config.metricsEnabled ? [useMetricsEndpoint(metrics.registry, '/metrics')] : []),
       // Before telemetry: the page and its files are no GraphQL requests (as with Yoga's own GraphiQL plugin).
       ...(graphiql ? [useGraphiQLPage(GRAPHQL_ENDPOINT, graphiql)] : []),
@@ -146,6 +158,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       useEntitiesLimit(config.limits.maxEntityIds),
       useCompiledExecution(compiled),
       useDeadlineRelease(),
+      useShutdownNotice(drained.signal),
       usePrivateCacheControl(GRAPHQL_ENDPOINT),
       useReadiness('/ready', health),
       ...(deps.plugins ?? []),
@@ -170,7 +183,11 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
 
   let closing: Promise<void> | undefined;
   return {
-    handle: front.handle,
+    handle: (request, response) => {
+      // Set before any plugin writes: both ways in keep headers set on the Node response.
+      if (draining) response.setHeader('connection', 'close');
+      return front.handle(request, response);
+    },
     frontCounts: front.counts,
     yoga,
     client,
@@ -180,6 +197,10 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     health,
     drain: () => {
       draining = true;
+      // First the notice to every live subscription, then the pollers behind them stop (a
+      // subscription's own return() may wait behind a pending poll).
+      drained.abort();
+      jobStatus.close();
     },
     close: () => {
       closing ??= (async () => {
@@ -198,15 +219,31 @@ class GatewayYogaServer extends YogaServer<ServerContext, Context> {
   }
 }
 
-/** No origins: no CORS headers at all, so only same-origin pages can read answers. */
-function corsOptions(origins: string[]): CORSOptions {
+/**
+ * No origins: no CORS headers at all, so only same-origin pages can read answers.
+ *
+ * Decided per request (Yoga takes a function of the request): an origin on the list gets the
+ * list's headers (whatwg-node reflects it, with `Vary: Origin`, and allows credentials); any other
+ * origin, the `null` origin of a sandboxed iframe or a `file:` page included, gets no CORS header
+ * at all. Yoga's static list answered a disallowed origin `Access-Control-Allow-Origin: null` WITH
+ * `Access-Control-Allow-Credentials: true`, which a sandboxed iframe on any site matches.
+ */
+function corsOptions(origins: string[]): NonNullable<YogaServerOptions<ServerContext, Context>['cors']> {
   if (origins.length === 0) return false;
-  return {
-    origin: origins.includes('*') ? '*' : origins,
-    // Credentials (cookies, Authorization in forwarding mode) only for an explicit list of origins.
-    credentials: !origins.includes('*'),
-    methods: ['GET', 'POST'],
-    allowedHeaders: ['content-type', 'authorization', ...CSRF_HEADERS],
-    maxAge: 600,
+  if (origins.includes('*')) {
+    // Any origin, never with credentials.
+    return { ...CORS_COMMON, origin: '*', credentials: false };
+  }
+  const allowed = new Set(origins);
+  const listed: CORSOptions = { ...CORS_COMMON, origin: origins, credentials: true };
+  return (request: Request) => {
+    const origin = request.headers.get('origin');
+    return origin !== null && origin !== 'null' && allowed.has(origin) ? listed : false;
   };
 }
+
+const CORS_COMMON = {
+  methods: ['GET', 'POST'],
+  allowedHeaders: ['content-type', 'authorization', ...CSRF_HEADERS],
+  maxAge: 600,
+};

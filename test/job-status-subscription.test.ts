@@ -321,8 +321,9 @@ describe('DASHSCOPE_POLL_INTERVAL_MS', () => {
 });
 
 describe('npm start with a live subscription open', () => {
-  it('still exits promptly on SIGTERM, completing the stream', async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', LOG_LEVEL: 'info' };
+  it('still exits promptly on SIGTERM, telling the stream the server is going away, then completing it', async () => {
+    // No drain period (SHUTDOWN_DRAIN_MS, covered in shutdown.test.ts): this is about exiting.
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', LOG_LEVEL: 'info', SHUTDOWN_DRAIN_MS: '0' };
     for (const name of ['DASHSCOPE_API_KEY', 'DASHSCOPE_BASE_URL', 'DASHSCOPE_FORWARD_AUTH']) delete env[name];
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
     try {
@@ -344,6 +345,7 @@ describe('npm start with a live subscription open', () => {
       expect(code).toBe(0);
       // Bounded by the server's keep-alive timeout (5 s) for the connection the stream leaves idle.
       expect(Date.now() - started).toBeLessThan(10_000);
+      expect(await subscription.next()).toMatchObject({ errors: [{ extensions: { code: 'SHUTTING_DOWN' } }] });
       expect(await subscription.next()).toBeNull();
       expect(subscription.completed).toBe(true);
     } finally {

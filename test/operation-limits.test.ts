@@ -260,6 +260,59 @@ describe('CORS_ORIGINS', () => {
     const response = await preflight('https://evil.example');
     expect(response.headers.get('access-control-allow-origin')).not.toBe('https://evil.example');
   });
+
+  const post = (origin: string) =>
+    fetch(`${stack.url}/graphql`, { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+
+  it('reflects a listed origin on answers too, varying by Origin', async () => {
+    for (const origin of ['https://app.example.com', 'https://admin.example.com']) {
+      const response = await post(origin);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('access-control-allow-origin')).toBe(origin);
+      expect(response.headers.get('access-control-allow-credentials')).toBe('true');
+      expect(response.headers.get('vary')).toMatch(/Origin/);
+    }
+  });
+
+  // A sandboxed iframe (or a file: page) on any site sends `Origin: null`: answering it
+  // `Access-Control-Allow-Origin: null` with credentials would let it read answers.
+  for (const origin of ['https://evil.example', 'null', 'https://app.example.com.evil.example', 'http://app.example.com']) {
+    it(`answers origin ${origin} with no CORS header at all, preflight and request`, async () => {
+      for (const response of [await preflight(origin), await post(origin)]) {
+        expect(response.headers.get('access-control-allow-origin')).toBeNull();
+        expect(response.headers.get('access-control-allow-credentials')).toBeNull();
+      }
+    });
+  }
+});
+
+describe('CORS_ORIGINS with one origin, and *', () => {
+  it('one origin: another origin gets no CORS header', async () => {
+    const stack = await startStack({ env: { CORS_ORIGINS: 'https://app.example.com' } });
+    try {
+      const allowed = await fetch(`${stack.url}/graphql?query=%7B__typename%7D`, { headers: { origin: 'https://app.example.com' } });
+      expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+      expect(allowed.headers.get('access-control-allow-credentials')).toBe('true');
+      for (const origin of ['https://evil.example', 'null']) {
+        const response = await fetch(`${stack.url}/graphql?query=%7B__typename%7D`, { headers: { origin } });
+        expect(response.headers.get('access-control-allow-origin')).toBeNull();
+        expect(response.headers.get('access-control-allow-credentials')).toBeNull();
+      }
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('*: any origin may read, never with credentials', async () => {
+    const stack = await startStack({ env: { CORS_ORIGINS: '*' } });
+    try {
+      const response = await fetch(`${stack.url}/graphql?query=%7B__typename%7D`, { headers: { origin: 'https://anywhere.example' } });
+      expect(response.headers.get('access-control-allow-origin')).not.toBeNull();
+      expect(response.headers.get('access-control-allow-credentials')).toBeNull();
+    } finally {
+      await stack.close();
+    }
+  });
 });
 
 async function ownStack(): Promise<{ stack: Stack; close: () => Promise<void> }> {

@@ -13,6 +13,7 @@ describe('resilience and limits configuration', () => {
       limits: { maxBodyBytes: 1_000_000, maxAliases: 100, maxDepth: 10, maxTokens: 5_000, maxDirectives: 20, maxCost: 5_000, maxUpstreamFields: 50, maxEntityIds: 100 },
       corsOrigins: [],
       shutdownTimeoutMs: 10_000,
+      shutdownDrainMs: 5_000,
     });
   });
 
@@ -38,6 +39,7 @@ describe('resilience and limits configuration', () => {
       GRAPHQL_MAX_ENTITY_IDS: '30',
       CORS_ORIGINS: 'https://app.example.com, http://localhost:5173',
       SHUTDOWN_TIMEOUT_MS: '2000',
+      SHUTDOWN_DRAIN_MS: '0',
     });
     expect(config).toMatchObject({
       connectTimeoutMs: 1_000,
@@ -47,6 +49,7 @@ describe('resilience and limits configuration', () => {
       limits: { maxBodyBytes: 50_000, maxAliases: 60, maxDepth: 8, maxTokens: 3_000, maxDirectives: 5, maxCost: 2_000, maxUpstreamFields: 20, maxEntityIds: 30 },
       corsOrigins: ['https://app.example.com', 'http://localhost:5173'],
       shutdownTimeoutMs: 2_000,
+      shutdownDrainMs: 0,
     });
     expect(loadConfig({ CORS_ORIGINS: '*' }).corsOrigins).toEqual(['*']);
   });

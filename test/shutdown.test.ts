@@ -1,9 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_API_KEY } from '../src/simulator/fixtures.js';
+import { DEMO_API_KEY, vendorExampleJobs } from '../src/simulator/fixtures.js';
 import { type FaultAction, type Simulator, startSimulator } from '../src/simulator/server.js';
-import { NO_CACHE } from './support/stack.js';
+import type { WireJob } from '../src/upstream/wire.js';
+import { WatchJobStatusDocument } from './generated/graphql.js';
+import { subscribe } from './support/sse.js';
+import { NO_CACHE, startStack } from './support/stack.js';
 
 /** The real process (`node --import tsx src/main.ts`) against a simulator the test controls. */
 
@@ -84,6 +88,8 @@ describe('the gateway process: survives faults, drains on SIGTERM', () => {
       // Every fault in a row would open the circuit; this test wants each to reach the upstream.
       DASHSCOPE_BREAKER_THRESHOLD: '1000',
       SHUTDOWN_TIMEOUT_MS: '5000',
+      // This describe is about closing: no drain period before the listener closes (see the next one).
+      SHUTDOWN_DRAIN_MS: '0',
     });
   });
   afterAll(async () => {
@@ -205,5 +211,126 @@ describe('shutdown is bounded', () => {
     const closed = Date.now() + 2_000;
     while (sim.inFlight() > 0 && Date.now() < closed) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(sim.inFlight()).toBe(0);
+  });
+});
+
+/**
+ * One request on a keep-alive connection of its own (node:http, so hop-by-hop headers such as
+ * Connection are visible: the client asks to keep the connection, the server says whether it will).
+ */
+function plainRequest(url: string, path: string, body?: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  const agent = new HttpAgent({ keepAlive: true });
+  return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
+    const request = httpRequest(
+      `${url}${path}`,
+      { method: body === undefined ? 'GET' : 'POST', headers: body === undefined ? {} : { 'content-type': 'application/json' }, agent },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8').on('data', (chunk: string) => {
+          text += chunk;
+        });
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: text }));
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  }).finally(() => agent.destroy());
+}
+
+describe('SIGTERM drains first (SHUTDOWN_DRAIN_MS): /ready 503 while serving with Connection: close, subscriptions told to go away, then the listener closes', () => {
+  const LIVE_ID = 'ft-202611230900-live';
+  const DRAIN_MS = 1_500;
+  let sim: Simulator;
+  let gateway: GatewayProcess;
+  beforeAll(async () => {
+    sim = await startSimulator();
+    const [example] = vendorExampleJobs();
+    const { finetuned_output: _output, end_time: _end, usage: _usage, ...running } = example as WireJob;
+    sim.upsertJob({ ...running, job_id: LIVE_ID, job_name: LIVE_ID, status: 'RUNNING', create_time: '2026-11-23 09:00:00' }, DEMO_API_KEY);
+    gateway = await startGatewayProcess({
+      DASHSCOPE_BASE_URL: sim.origin,
+      DASHSCOPE_API_KEY: DEMO_API_KEY,
+      DASHSCOPE_POLL_INTERVAL_MS: '100',
+      SHUTDOWN_DRAIN_MS: String(DRAIN_MS),
+      SHUTDOWN_TIMEOUT_MS: '5000',
+    });
+  });
+  afterAll(async () => {
+    if (gateway.child.exitCode === null) gateway.child.kill('SIGKILL');
+    await sim.close();
+  });
+
+  it('drains, then closes and exits 0', async () => {
+    const ready = await plainRequest(gateway.url, '/ready');
+    expect(ready.status).toBe(200);
+    const before = await plainRequest(gateway.url, '/graphql', JSON.stringify({ query: '{ __typename }' }));
+    expect(before.headers.connection).not.toBe('close');
+
+    const subscription = await subscribe(`${gateway.url}/graphql`, WatchJobStatusDocument, { id: LIVE_ID });
+    expect(subscription.status).toBe(200);
+    expect(await subscription.next()).toMatchObject({ data: { fineTuneStatus: { __typename: 'FineTuneJob', status: 'RUNNING' } } });
+
+    const signalled = Date.now();
+    gateway.child.kill('SIGTERM');
+    await gateway.waitForLog('draining: /ready answers 503 until the listener closes');
+
+    // The live subscription is told the server is going away (not a plain completion) and ends.
+    const notice = await subscription.next(3_000);
+    expect(notice).toEqual({ errors: [{ message: expect.stringMatching(/shutting down/), extensions: { code: 'SHUTTING_DOWN' } }] });
+    expect(await subscription.next(3_000)).toBeNull();
+
+    // Still serving on new connections: not ready, and every answer closes its connection.
+    const draining = await plainRequest(gateway.url, '/ready');
+    expect(draining.status).toBe(503);
+    expect(JSON.parse(draining.body)).toMatchObject({ ready: false, draining: true });
+    expect(draining.headers.connection).toBe('close');
+    const answered = await plainRequest(gateway.url, '/graphql', JSON.stringify({ query: `{ fineTune(id: "${ID}") { __typename } }` }));
+    expect(answered.status).toBe(200);
+    expect(JSON.parse(answered.body)).toEqual({ data: { fineTune: { __typename: 'FineTuneJob' } } });
+    expect(answered.headers.connection).toBe('close');
+    // A subscription started while draining gets the notice at once.
+    const late = await subscribe(`${gateway.url}/graphql`, WatchJobStatusDocument, { id: LIVE_ID });
+    expect(await late.next(3_000)).toMatchObject({ errors: [{ extensions: { code: 'SHUTTING_DOWN' } }] });
+    expect(await late.next(3_000)).toBeNull();
+    expect(Date.now() - signalled).toBeLessThan(DRAIN_MS);
+
+    // Then the listener closes: new connections are refused, and the process exits 0.
+    await gateway.waitForLog('shutting down: finishing requests in flight');
+    expect(Date.now() - signalled).toBeGreaterThanOrEqual(DRAIN_MS - 100);
+    await expect(plainRequest(gateway.url, '/ready')).rejects.toThrow();
+    expect(await gateway.exit).toBe(0);
+    expect(Date.now() - signalled).toBeLessThan(DRAIN_MS + 5_000);
+    expect(gateway.logs.map((entry) => entry.msg)).not.toContain('shutdown timeout: closing the connections still busy');
+  });
+});
+
+describe('gateway.drain() (in process)', () => {
+  it('gives every live subscription the going-away notice, ends its stream and stops its poller; later subscriptions get the notice at once', async () => {
+    const stack = await startStack({ env: { DASHSCOPE_POLL_INTERVAL_MS: '100' } });
+    try {
+      const [example] = vendorExampleJobs();
+      const { finetuned_output: _output, end_time: _end, usage: _usage, ...running } = example as WireJob;
+      stack.sim.upsertJob({ ...running, job_id: 'ft-live-1', job_name: 'ft-live-1', status: 'RUNNING' }, DEMO_API_KEY);
+      const live = await subscribe(`${stack.url}/graphql`, WatchJobStatusDocument, { id: 'ft-live-1' });
+      expect(await live.next()).toMatchObject({ data: { fineTuneStatus: { status: 'RUNNING' } } });
+      expect(stack.gateway.jobStatus.pollers).toBe(1);
+
+      stack.gateway.drain();
+      expect(await live.next(3_000)).toEqual({
+        errors: [{ message: 'The server is shutting down; subscribe again to continue.', extensions: { code: 'SHUTTING_DOWN' } }],
+      });
+      expect(await live.next(3_000)).toBeNull();
+      expect(stack.gateway.jobStatus.pollers).toBe(0);
+      const calls = stack.sim.calls.length;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(stack.sim.calls.length).toBe(calls);
+
+      const late = await subscribe(`${stack.url}/graphql`, WatchJobStatusDocument, { id: 'ft-live-1' });
+      expect(await late.next(3_000)).toMatchObject({ errors: [{ extensions: { code: 'SHUTTING_DOWN' } }] });
+      expect(await late.next(3_000)).toBeNull();
+      expect(stack.sim.calls.length).toBe(calls);
+    } finally {
+      await stack.close();
+    }
   });
 });

@@ -18,11 +18,25 @@ export interface CompiledOperation {
   readonly compiled: CompiledQuery;
 }
 
+/** Documents whose compiled code is kept (least recently used beyond that are dropped). */
+export const DEFAULT_MAX_COMPILED_DOCUMENTS = 500;
+/** Operation names remembered per document (a document may hold many operations; each name is one compile). */
+const MAX_OPERATIONS_PER_DOCUMENT = 16;
+
 /**
  * The gateway's compiled operations: a plain query is compiled once per document and operation
- * name (graphql-jit's compiled code serves only the operation it was compiled for). Documents are
- * the parsed ones Yoga's parser cache hands out, so an entry lives as long as that cache keeps
- * its document (a WeakMap: no second bound to tune).
+ * name (graphql-jit's compiled code serves only the operation it was compiled for).
+ *
+ * Compiled only once earned: compiling costs far more than one graphql-js run (a fresh 5 KB
+ * introspection document blocked the event loop for seconds), so the FIRST run of a document runs
+ * on graphql-js and only its SECOND run compiles. A client sending a new text per request (or an
+ * attacker) never pays, nor makes the gateway pay, for graphql-jit; the operations a client
+ * repeats (the ones worth compiling) are compiled on their second request.
+ *
+ * Bounded: at most `maxDocuments` documents hold compiled code (an LRU over a Map: a hit moves the
+ * document to the end, an insert past the bound drops the oldest). Documents seen once are only
+ * marked in a WeakMap over the parsed documents Yoga's parser cache hands out, so the mark lives
+ * as long as that (bounded) cache keeps the document.
  *
  * Not compiled (Yoga runs them on graphql-js, where graphql-jit 0.8 is wrong): subscriptions
  * (arguments are not passed to `subscribe`), mutations, and `_entities` (trailing null items of a
@@ -31,25 +45,57 @@ export interface CompiledOperation {
  */
 export class CompiledOperations {
   readonly #schema: GraphQLSchema;
-  readonly #byDocument = new WeakMap<DocumentNode, Map<string | null, CompiledOperation | null>>();
+  readonly #maxDocuments: number;
+  readonly #onSize: (size: number) => void;
+  /** Operation names of a document already run once on graphql-js. */
+  readonly #seen = new WeakMap<DocumentNode, Set<string | null>>();
+  /** Least recently used first. */
+  readonly #byDocument = new Map<DocumentNode, Map<string | null, CompiledOperation | null>>();
 
-  constructor(schema: GraphQLSchema) {
+  constructor(schema: GraphQLSchema, options: { maxDocuments?: number; onSize?: (size: number) => void } = {}) {
     this.#schema = schema;
+    this.#maxDocuments = options.maxDocuments ?? DEFAULT_MAX_COMPILED_DOCUMENTS;
+    this.#onSize = options.onSize ?? (() => {});
   }
 
-  /** The compiled operation, or null when it must run on graphql-js (see above) or does not compile. */
+  /** Documents holding compiled code now (at most `maxDocuments`). */
+  get size(): number {
+    return this.#byDocument.size;
+  }
+
+  /**
+   * The compiled operation, or null when it must run on graphql-js: on its first run, when it
+   * cannot be compiled (see above), or when it does not compile.
+   */
   compiled(document: DocumentNode, operationName: string | null): CompiledOperation | null {
     let operations = this.#byDocument.get(document);
+    if (operations !== undefined) {
+      // Most recently used goes last.
+      this.#byDocument.delete(document);
+      this.#byDocument.set(document, operations);
+      const operation = operations.get(operationName);
+      if (operation !== undefined) return operation;
+    }
+
+    let seen = this.#seen.get(document);
+    if (seen === undefined) {
+      seen = new Set();
+      this.#seen.set(document, seen);
+    }
+    if (!seen.has(operationName)) {
+      // First run of this document and operation: graphql-js, nothing compiled.
+      if (seen.size < MAX_OPERATIONS_PER_DOCUMENT) seen.add(operationName);
+      return null;
+    }
+
     if (operations === undefined) {
       operations = new Map();
       this.#byDocument.set(document, operations);
+      if (this.#byDocument.size > this.#maxDocuments) this.#byDocument.delete(this.#byDocument.keys().next().value as DocumentNode);
+      this.#onSize(this.#byDocument.size);
     }
-
-    let operation = operations.get(operationName);
-    if (operation === undefined) {
-      operation = this.#compile(document, operationName);
-      operations.set(operationName, operation);
-    }
+    const operation = this.#compile(document, operationName);
+    if (operations.size < MAX_OPERATIONS_PER_DOCUMENT) operations.set(operationName, operation);
     return operation;
   }
 

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { type ServerAdapterInitialContext, sendNodeResponse } from '@whatwg-node/server';
 import type { Plugin, YogaServer } from 'graphql-yoga';
+import { assertJsonDepth } from './json-depth.js';
 
 export type NodeHandler = (request: IncomingMessage, response: ServerResponse) => void;
 
@@ -282,6 +283,8 @@ class NodeFetchRequest {
 
   json(): Promise<unknown> {
     return this.text().then((text) => {
+      // Before the parse: a deeply nested body is refused without paying for it.
+      assertJsonDepth(text);
       try {
         return JSON.parse(text) as unknown;
       } catch (error) {

@@ -14,7 +14,7 @@ export function createMaskError(logger: Logger): MaskError {
   return (error, message, isDev) => {
     // Yoga returns intended errors as they are, and a new GraphQLError for everything else.
     const masked = yogaMaskError(error, message, isDev) as GraphQLError;
-    if (masked === error) return masked;
+    if (masked === error) return isDev ? masked : withoutInternals(masked);
     const errorId = randomUUID();
     // The id rides on the original error: the request's log line (telemetry/request-telemetry.ts)
     // reports it with the cause and stack, one error line per failing request.
@@ -27,6 +27,28 @@ export function createMaskError(logger: Logger): MaskError {
       extensions: { ...masked.extensions, errorId },
     });
   };
+}
+
+// graphql-js's hint, e.g. ` Did you mean "size"?` in a variable coercion error.
+const SUGGESTION = / ?Did you mean [^?]*\?/g;
+
+/**
+ * An intended error as production shows it: no "Did you mean …?" hint (graphql-armor's
+ * `blockFieldSuggestion` covers validation errors only, not variable coercion), and no
+ * `originalError` in extensions (Yoga's request parser puts the JSON parser's SyntaxError there,
+ * message and all). Changed in place: each such error belongs to one request, and Yoga treats the
+ * same object as an intended error (its HTTP status kept, nothing logged at error level).
+ */
+function withoutInternals(error: GraphQLError): GraphQLError {
+  if (error.message.includes('Did you mean')) error.message = error.message.replace(SUGGESTION, '');
+  const extensions = error.extensions as Record<string, unknown> | undefined;
+  const original = Object.getOwnPropertyDescriptor(extensions ?? {}, 'originalError');
+  if (extensions !== undefined && original?.enumerable === true && original.configurable === true) {
+    // Kept, but not enumerable: never serialized, while Yoga still sees it (for a legacy
+    // `application/json` client, an error with a non-GraphQL originalError answers 400, not 200).
+    Object.defineProperty(extensions, 'originalError', { value: original.value, enumerable: false, configurable: true, writable: true });
+  }
+  return error;
 }
 
 function tag(error: unknown, errorId: string): boolean {

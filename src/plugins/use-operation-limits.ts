@@ -1,5 +1,7 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import type { GraphQLError, ValidationContext } from 'graphql';
+import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { GraphQLError, type ValidationContext, type ValidationRule } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { OperationLimits } from '../config.js';
 import { maxUpstreamFieldsRule } from './max-upstream-fields.js';
@@ -7,8 +9,19 @@ import { maxUpstreamFieldsRule } from './max-upstream-fields.js';
 /**
  * Refuses hostile or runaway operations before they execute, so they cost neither CPU nor an
  * upstream call: graphql-armor's token, alias, depth, directive and structural-cost limits, plus our
- * own count of upstream-hitting fields. Introspection (GraphiQL's Docs pane) is exempt from depth
- * and cost; token limits apply to every document.
+ * own count of upstream-hitting fields. Token and alias limits apply to every document.
+ *
+ * Introspection (GraphiQL's Docs pane) needs more depth and cost than an operation (the standard
+ * introspection query is 21 deep, cost about 87,000), so armor's per-operation depth and cost
+ * limits skip `__schema`, and introspection has limits of its own instead (it used to have none:
+ * 99 aliased `__schema` selections, or a 1,600-deep `ofType` chain, blocked the event loop for
+ * seconds):
+ * - a depth ceiling counted through introspection (`INTROSPECTION_MAX_DEPTH`, armor's depth rule);
+ * - a cost ceiling counted through introspection (`INTROSPECTION_MAX_COST`, armor's cost rule);
+ * - at most one `__schema` field per document (`singleSchemaFieldRule`): its answer is the same
+ *   every time, so a second (aliased) copy is only ever a way to multiply the work;
+ * - graphql-js's own `MaxIntrospectionDepthRule` (in the specified rules) bounds the list fan-out
+ *   (`fields { type { fields … } } }`).
  */
 export function useOperationLimits(limits: OperationLimits): Plugin {
   // Armor's validation rules throw by default, which escapes graphql-js `validate` and reaches the
@@ -28,12 +41,39 @@ export function useOperationLimits(limits: OperationLimits): Plugin {
     // "Did you mean …?" hints would map the schema for a scanner; GraphiQL has the Docs pane.
     blockFieldSuggestion: { enabled: true },
   });
+  const introspectionRules: ValidationRule[] = [
+    maxDepthRule({ n: Math.max(limits.maxDepth, INTROSPECTION_MAX_DEPTH), ignoreIntrospection: false, ...asValidationError }),
+    costLimitRule({ maxCost: Math.max(limits.maxCost, INTROSPECTION_MAX_COST), ignoreIntrospection: false, ...asValidationError }),
+    singleSchemaFieldRule,
+  ];
   return {
     onPluginInit({ addPlugin }) {
       addPlugin(armor as Plugin);
     },
     onValidate({ addValidationRule }) {
       addValidationRule(maxUpstreamFieldsRule(limits.maxUpstreamFields));
+      for (const rule of introspectionRules) addValidationRule(rule);
     },
   };
 }
+
+/** Above the standard introspection query's depth (21) and GraphiQL's, far below a hostile chain. */
+export const INTROSPECTION_MAX_DEPTH = 30;
+/** Above the standard introspection query's cost (about 87,500 with descriptions), by armor's measure. */
+export const INTROSPECTION_MAX_COST = 150_000;
+
+/** At most one `__schema` selection per document. */
+const singleSchemaFieldRule: ValidationRule = (context) => {
+  let seen = 0;
+  return {
+    Field(node) {
+      if (node.name.value !== '__schema') return;
+      seen++;
+      if (seen === 2) {
+        context.reportError(
+          new GraphQLError('At most one __schema selection per document.', { nodes: [node], extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }),
+        );
+      }
+    },
+  };
+};

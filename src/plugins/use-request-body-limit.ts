@@ -1,4 +1,5 @@
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
+import { assertJsonDepth } from '../http/json-depth.js';
 
 const CONTENT_LENGTH = /^\d+$/;
 
@@ -8,6 +9,11 @@ const CONTENT_LENGTH = /^\d+$/;
  * (and the AbortSignal and DOMException it makes per request) as the largest framework cost. With a
  * valid Content-Length no counting is needed: Node's HTTP parser delivers exactly that many bytes,
  * so the header alone decides. Only bodies without one (chunked) are counted while read.
+ *
+ * JSON nesting is checked before the parse (`assertJsonDepth`): by the Node front for the
+ * requests it reads itself, and here for the chunked bodies read above. A JSON body of known length
+ * served by whatwg-node's adapter (front off, or an encoded body) is parsed by Yoga's parser and its
+ * variables' depth checked after the parse (`use-request-params-limits.ts`).
  */
 export function useRequestBodyLimit(limit: number): Plugin {
   return {
@@ -19,10 +25,12 @@ export function useRequestBodyLimit(limit: number): Plugin {
         return;
       }
       if (requestParser === undefined || request.body === null) return;
+      const isJson = request.headers.get('content-type')?.includes('json') === true;
       const parse = requestParser;
       setRequestParser(async (original) => {
-        const bytes = await readAtMost(original.body as ReadableStream<Uint8Array>, limit);
-        return parse(new fetchAPI.Request(original.url, { method: original.method, headers: original.headers, body: bytes }));
+        const text = await readAtMost(original.body as ReadableStream<Uint8Array>, limit);
+        if (isJson) assertJsonDepth(text);
+        return parse(new fetchAPI.Request(original.url, { method: original.method, headers: original.headers, body: text }));
       });
     },
   };

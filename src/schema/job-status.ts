@@ -1,5 +1,5 @@
 import { requireCredential } from '../context.js';
-import { assertSafeJobId } from '../upstream/job-path.js';
+import { assertValidJobId } from './job-id.js';
 import { builder } from './builder.js';
 import { FINE_TUNE_RESULT, FineTuneJobRef } from './job.js';
 
@@ -14,7 +14,7 @@ builder.subscriptionField('fineTuneStatus', (t) =>
     errors: FINE_TUNE_RESULT,
     subscribe: (_root, { id }, context) => {
       // Thrown here, these become the stream's one event (the errors plugin wraps them).
-      assertSafeJobId(id);
+      assertValidJobId(id);
       const credential = requireCredential(context);
       return context.jobStatus.watch(id, credential, context.requestSignal());
     },

@@ -1,6 +1,6 @@
 import { InvalidParameterError, NotFoundError } from '../errors.js';
 import { FINE_TUNE_STATUSES, type FineTuneJob, type HyperParameters } from '../model/fine-tune-job.js';
-import { assertSafeJobId } from '../upstream/job-path.js';
+import { assertValidJobId } from './job-id.js';
 import { requireLoaders } from '../context.js';
 import { builder } from './builder.js';
 import { UPSTREAM_FIELD_ERRORS, toEntityError } from './errors.js';
@@ -138,7 +138,7 @@ builder.queryField('fineTune', (t) =>
     },
     errors: FINE_TUNE_RESULT,
     resolve: (_root, { id }, context) => {
-      assertSafeJobId(id);
+      assertValidJobId(id);
       return requireLoaders(context).job.load(id);
     },
   }),
@@ -158,7 +158,7 @@ builder.asEntity(FineTuneJobRef, {
       if (typeof id !== 'string') {
         throw new InvalidParameterError('A FineTuneJob representation needs a string "id".', 'InvalidParameter', null, 'id');
       }
-      assertSafeJobId(id);
+      assertValidJobId(id);
       return await requireLoaders(context).job.load(id);
     } catch (error) {
       // Rejecting (never throwing synchronously) fails only this representation: null at `_entities.N`.

@@ -36,7 +36,9 @@ export type FaultAction =
   | { kind: 'reset-mid-body' }
   | { kind: 'html'; status: number }
   | { kind: 'truncated' }
-  | { kind: 'body'; status: number; body: string; contentType?: string };
+  | { kind: 'body'; status: number; body: string; contentType?: string }
+  /** A 200 with the body of another job of the caller's tenant (a crossed reply, e.g. a proxy bug). */
+  | { kind: 'other-job'; jobId: string };
 
 export interface Fault {
   action: FaultAction;
@@ -249,6 +251,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       case 'body':
         sendRaw(res, call, action.status, action.contentType ?? 'application/json', action.body);
         return true;
+      case 'other-job': {
+        const job = (tenants.get(call.apiKey ?? '') ?? []).find((candidate) => candidate.job_id === action.jobId);
+        if (job === undefined) throw new Error(`simulator: no job ${action.jobId} for the other-job fault`);
+        send(res, call, 200, { request_id: call.requestId, output: job });
+        return true;
+      }
     }
   }
 

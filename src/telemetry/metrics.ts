@@ -13,6 +13,8 @@ export interface GatewayMetrics {
     readonly errors: SeriesCounter<'kind' | 'type'>;
     /** GraphQL HTTP requests being served right now. */
     readonly inFlight: Gauge;
+    /** Documents holding graphql-jit code (compiled on their second run, at most 500 kept). */
+    readonly compiledDocuments: Gauge;
   };
   readonly upstream: {
     /** Every real HTTP call, by endpoint and HTTP status (or network failure code). */
@@ -64,6 +66,11 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
       inFlight: new Gauge({
         name: 'gateway_graphql_requests_in_flight',
         help: 'GraphQL HTTP requests currently being served.',
+        registers,
+      }),
+      compiledDocuments: new Gauge({
+        name: 'gateway_graphql_compiled_documents',
+        help: 'Documents holding graphql-jit code: compiled on their second run, least recently used dropped past the bound.',
         registers,
       }),
     },

@@ -19,6 +19,13 @@ export interface OperationMetrics {
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** Distinct operation names kept per metric; more are counted as operationName="other". */
 const MAX_SERIES = 1000;
+/**
+ * Longer operation names are counted as "other": the series cap bounds how many names, this bounds
+ * their size (every histogram bucket line repeats the name at each scrape). Requests with longer
+ * `operationName`s are refused (`use-request-params-limits.ts`); a document's own operation name
+ * is only bounded by the body and token limits, so it is capped here too.
+ */
+const MAX_LABEL_LENGTH = 256;
 
 /** Resolved on first use: a request that never executed must not create execution series. */
 interface RequestSeries {
@@ -76,7 +83,8 @@ export function createOperationMetrics(registry: Registry): OperationMetrics {
 
   return {
     record(recorder, method, status) {
-      const name = recorder.operationName ?? 'Anonymous';
+      const operationName = recorder.operationName ?? 'Anonymous';
+      const name = operationName.length > MAX_LABEL_LENGTH ? 'other' : operationName;
       const type = recorder.operationType ?? 'unknown';
       const bundle = bundleFor(name, type, method, status);
       const { executeStartedAt, executeEndedAt } = recorder;

@@ -1,3 +1,4 @@
+import { UpstreamError } from '../errors.js';
 import type { FineTuneJob } from '../model/fine-tune-job.js';
 import type { UpstreamCredential } from './credential.js';
 import { decodeJob, decodePage } from './decode.js';
@@ -49,6 +50,12 @@ export function createFineTunesClient(send: Send, utcOffset: string): FineTunesC
     async getJob(id, credential, signal, recorder) {
       const path = jobPath(id);
       const decoded = decodeJob(await send({ endpoint: 'getJob', path, credential, signal: resolveSignal(signal), recorder }));
+      // The reply must be the job asked for: a body naming another job (a crossed reply from a proxy
+      // or cache on the way, or an upstream bug) would show one job's data, possibly another
+      // tenant's, under this id. Thrown here, below the finished-job cache, so it is never cached.
+      if (decoded.job.job_id !== id) {
+        throw new UpstreamError('The upstream answered with a different job than the one asked for.', 'MismatchedJob', decoded.requestId, null);
+      }
       return { requestId: decoded.requestId, job: mapOnce(decoded.job, utcOffset) };
     },
     async listJobs(query, credential, signal, recorder) {
