@@ -27,14 +27,23 @@ const REQUESTS = Number(process.argv[2] ?? 2000);
 const CONCURRENCY = 8;
 
 const sim = await startSimulator();
-const ids = sim.jobs().slice(0, 5).map((job) => job.job_id);
+const ids = sim
+  .jobs()
+  .slice(0, 5)
+  .map((job) => job.job_id);
 const WORKLOADS: Record<string, string> = {
   'fineTune ×1': `query One { fineTune(id: "${ids[0]}") { __typename ... on FineTuneJob { id status createdAt } } }`,
   '20 aliases / 5 ids': `query Aliases { ${Array.from({ length: 20 }, (_, i) => `a${i}: fineTune(id: "${ids[i % 5]}") { __typename ... on FineTuneJob { id status model createdAt durationSeconds } }`).join(' ')} }`,
   'page of 50 jobs': `query Page { fineTunes(page: { size: 50 }) { ... on JobConnection { totalCount nodes { id status model createdAt endedAt durationSeconds hyperParameters { nEpochs learningRate } } } } }`,
 };
 
-const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'info', PORT: '0', DASHSCOPE_BASE_URL: sim.origin, DASHSCOPE_API_KEY: DEMO_API_KEY });
+const config = loadConfig({
+  NODE_ENV: 'production',
+  LOG_LEVEL: 'info',
+  PORT: '0',
+  DASHSCOPE_BASE_URL: sim.origin,
+  DASHSCOPE_API_KEY: DEMO_API_KEY,
+});
 const discard = { write() {} };
 const exporter = new InMemorySpanExporter();
 const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
@@ -42,8 +51,13 @@ const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProces
 const variants: { name: string; make: () => Promise<ReturnType<CreateGateway>> }[] = [];
 if (process.env.BASELINE_SRC) {
   const baseline = (await import(pathToFileURL(resolve(process.env.BASELINE_SRC, 'server.ts')).href)) as { createGateway: CreateGateway };
-  const baselineLogger = (await import(pathToFileURL(resolve(process.env.BASELINE_SRC, 'logger.ts')).href)) as { createLogger: typeof createLogger };
-  variants.push({ name: 'baseline', make: async () => baseline.createGateway(config, { logger: baselineLogger.createLogger(config, discard) }) });
+  const baselineLogger = (await import(pathToFileURL(resolve(process.env.BASELINE_SRC, 'logger.ts')).href)) as {
+    createLogger: typeof createLogger;
+  };
+  variants.push({
+    name: 'baseline',
+    make: async () => baseline.createGateway(config, { logger: baselineLogger.createLogger(config, discard) }),
+  });
 }
 variants.push({ name: 'default (metrics+log)', make: async () => createGateway(config, { logger: createLogger(config, discard) }) });
 variants.push({

@@ -66,4 +66,3 @@ export function peakRssMiB(child: ChildProcess): number {
   const kib = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
   return Math.round((kib / 1024) * 10) / 10;
 }
-

@@ -23,9 +23,12 @@ const gateway = await startProcess('gateway', [...productionNodeFlags(), '--cpu-
   DASHSCOPE_API_KEY: 'sk-simulator-demo',
   NODE_ENV: 'production',
 });
-const fields = 'id jobName status model baseModel createdAt endedAt durationSeconds isTerminal trainingType usage hyperParameters { nEpochs learningRate }';
+const fields =
+  'id jobName status model baseModel createdAt endedAt durationSeconds isTerminal trainingType usage hyperParameters { nEpochs learningRate }';
 const runningIds = async (): Promise<string[]> => {
-  const response = await fetch(`${simOrigin}/api/v1/fine-tunes?page_no=1&page_size=100`, { headers: { authorization: 'Bearer sk-simulator-demo' } });
+  const response = await fetch(`${simOrigin}/api/v1/fine-tunes?page_no=1&page_size=100`, {
+    headers: { authorization: 'Bearer sk-simulator-demo' },
+  });
   const body = (await response.json()) as { output: { jobs: { job_id: string; status: string }[] } };
   return body.output.jobs.filter((job) => !['SUCCEEDED', 'FAILED', 'CANCELED'].includes(job.status)).map((job) => job.job_id);
 };
@@ -82,12 +85,22 @@ for (const node of profile.nodes) {
   const hits = hitsById.get(node.id) ?? 0;
   if (hits === 0) continue;
   const { url, functionName, lineNumber } = node.callFrame;
-  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? (url.includes('/dist/') ? `ours: ${url.split('/dist/')[1]}` : url === '' ? `(${functionName || 'native'})` : url.replace(/^node:/, 'node:'));
+  const pkg =
+    /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ??
+    (url.includes('/dist/')
+      ? `ours: ${url.split('/dist/')[1]}`
+      : url === ''
+        ? `(${functionName || 'native'})`
+        : url.replace(/^node:/, 'node:'));
   byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + hits);
   const fn = `${functionName || '(anonymous)'} ${url.split('/').slice(-2).join('/')}:${lineNumber + 1}`;
   byFunction.set(fn, (byFunction.get(fn) ?? 0) + hits);
 }
 const top = (map: Map<string, number>, n: number) =>
-  [...map.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([name, hits]) => `${((hits / total) * 100).toFixed(1).padStart(5)}%  ${name}`).join('\n');
+  [...map.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([name, hits]) => `${((hits / total) * 100).toFixed(1).padStart(5)}%  ${name}`)
+    .join('\n');
 console.log(`\nSelf time by package/file (${scenario}, ${total} samples):\n${top(byPackage, 25)}`);
 console.log(`\nHottest functions:\n${top(byFunction, 30)}`);

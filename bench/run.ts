@@ -20,7 +20,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const LATENCIES = (process.env.BENCH_LATENCIES ?? '0,20').split(',').map(Number);
 const API_KEY = 'sk-simulator-demo';
 
-const JOB_FIELDS = 'id jobName status model baseModel createdAt endedAt durationSeconds isTerminal trainingType usage hyperParameters { nEpochs learningRate }';
+const JOB_FIELDS =
+  'id jobName status model baseModel createdAt endedAt durationSeconds isTerminal trainingType usage hyperParameters { nEpochs learningRate }';
 const listQuery = (number: number, size: number): string =>
   `{ fineTunes(page: { number: ${number}, size: ${size} }) { ... on JobConnection { totalCount nodes { ${JOB_FIELDS} } } ... on Error { code } } }`;
 const listPath = (number: number, size: number): string => `/api/v1/fine-tunes?page_no=${number}&page_size=${size}`;
@@ -67,7 +68,9 @@ async function main(): Promise<void> {
     const scenarios: Scenario[] = [
       {
         name: 'list page, the same page (shared calls)',
-        gateway: { query: `{ fineTunes(page: { number: 1, size: 20 }) { ... on JobConnection { totalCount nodes { ${JOB_FIELDS} } } ... on Error { code } } }` },
+        gateway: {
+          query: `{ fineTunes(page: { number: 1, size: 20 }) { ... on JobConnection { totalCount nodes { ${JOB_FIELDS} } } ... on Error { code } } }`,
+        },
         proxyPath: '/api/v1/fine-tunes?page_no=1&page_size=20',
       },
       {
@@ -90,7 +93,10 @@ async function main(): Promise<void> {
         name: 'list page, uncached (a different page per request)',
         gateway: { query: listQuery(1, 20) },
         proxyPath: listPath(1, 20),
-        perRequest: { gatewayQueries: LIST_PAGES.map(([n, size]) => listQuery(n, size)), proxyPaths: LIST_PAGES.map(([n, size]) => listPath(n, size)) },
+        perRequest: {
+          gatewayQueries: LIST_PAGES.map(([n, size]) => listQuery(n, size)),
+          proxyPaths: LIST_PAGES.map(([n, size]) => listPath(n, size)),
+        },
       },
       {
         name: '20 aliases over 5 ids (running)',
@@ -115,7 +121,12 @@ async function main(): Promise<void> {
           const port = target === 'gateway' ? gateway.port : proxy.port;
           const request =
             target === 'gateway'
-              ? { url: `http://127.0.0.1:${port}/graphql`, method: 'POST' as const, headers: { 'content-type': 'application/json' }, body: JSON.stringify(scenario.gateway) }
+              ? {
+                  url: `http://127.0.0.1:${port}/graphql`,
+                  method: 'POST' as const,
+                  headers: { 'content-type': 'application/json' },
+                  body: JSON.stringify(scenario.gateway),
+                }
               : { url: `http://127.0.0.1:${port}${scenario.proxyPath}`, method: 'GET' as const };
           const perConnection = scenario.perConnection;
           if (perConnection) {
@@ -165,7 +176,9 @@ async function main(): Promise<void> {
             non2xx: result.non2xx,
             upstreamCallsPerRequest: stats.calls / total,
           });
-          console.log(`${latencyMs}ms ${scenario.name} ${target}: ${result.requests.average.toFixed(0)} req/s p99 ${result.latency.p99} ms`);
+          console.log(
+            `${latencyMs}ms ${scenario.name} ${target}: ${result.requests.average.toFixed(0)} req/s p99 ${result.latency.p99} ms`,
+          );
         }
       }
     }
@@ -175,7 +188,10 @@ async function main(): Promise<void> {
 
   const summary = summarize(results, rss);
   mkdirSync('bench/results', { recursive: true });
-  writeFileSync('bench/results/latest.json', `${JSON.stringify({ date: new Date().toISOString(), node: process.version, connections: CONNECTIONS, durationS: DURATION, rounds: ROUNDS, results, rss, summary: summary.json }, null, 2)}\n`);
+  writeFileSync(
+    'bench/results/latest.json',
+    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, connections: CONNECTIONS, durationS: DURATION, rounds: ROUNDS, results, rss, summary: summary.json }, null, 2)}\n`,
+  );
   writeFileSync('bench/results/latest.md', summary.markdown);
   console.log(`\n${summary.markdown}`);
 }
@@ -189,7 +205,9 @@ function load(request: autocannon.Options, seconds: number): Promise<autocannon.
 }
 
 async function pickIds(simOrigin: string): Promise<{ running: string[]; finished: string[] }> {
-  const response = await fetch(`${simOrigin}/api/v1/fine-tunes?page_no=1&page_size=100`, { headers: { authorization: `Bearer ${API_KEY}` } });
+  const response = await fetch(`${simOrigin}/api/v1/fine-tunes?page_no=1&page_size=100`, {
+    headers: { authorization: `Bearer ${API_KEY}` },
+  });
   const body = (await response.json()) as { output: { jobs: { job_id: string; status: string }[] } };
   const running = body.output.jobs.filter((job) => !['SUCCEEDED', 'FAILED', 'CANCELED'].includes(job.status)).map((job) => job.job_id);
   const finished = body.output.jobs.filter((job) => job.status === 'SUCCEEDED').map((job) => job.job_id);
@@ -205,7 +223,9 @@ function median(values: number[]): number {
 function summarize(results: RunResult[], rss: Record<string, { gatewayMiB: number; proxyMiB: number }>) {
   const rows: string[] = [];
   const json: Record<string, unknown>[] = [];
-  rows.push('| upstream latency | scenario | proxy req/s | gateway req/s | gateway / proxy | proxy p50 / p99 ms | gateway p50 / p99 ms | p99 ratio | upstream calls / request | errors |');
+  rows.push(
+    '| upstream latency | scenario | proxy req/s | gateway req/s | gateway / proxy | proxy p50 / p99 ms | gateway p50 / p99 ms | p99 ratio | upstream calls / request | errors |',
+  );
   rows.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   const keys = [...new Set(results.map((r) => `${r.latencyMs}\u0000${r.scenario}`))];
   for (const key of keys) {
@@ -223,7 +243,20 @@ function summarize(results: RunResult[], rss: Record<string, { gatewayMiB: numbe
     const errors = [...g, ...p].reduce((sum, r) => sum + r.errors + r.non2xx, 0);
     const ratio = pRps ? gRps / pRps : null;
     const p99Ratio = pP99 ? gP99 / pP99 : null;
-    json.push({ latencyMs: Number(latency), scenario, proxyReqPerSec: pRps, gatewayReqPerSec: gRps, throughputRatio: ratio, proxyP50: pP50, proxyP99: pP99, gatewayP50: gP50, gatewayP99: gP99, p99Ratio, upstreamCallsPerRequest: calls, errors });
+    json.push({
+      latencyMs: Number(latency),
+      scenario,
+      proxyReqPerSec: pRps,
+      gatewayReqPerSec: gRps,
+      throughputRatio: ratio,
+      proxyP50: pP50,
+      proxyP99: pP99,
+      gatewayP50: gP50,
+      gatewayP99: gP99,
+      p99Ratio,
+      upstreamCallsPerRequest: calls,
+      errors,
+    });
     rows.push(
       `| ${latency} ms | ${scenario} | ${pRps?.toFixed(0) ?? '—'} | ${gRps.toFixed(0)} | ${ratio === null ? '—' : `${(ratio * 100).toFixed(0)}%`} | ${pP50 === null ? '—' : `${pP50} / ${pP99}`} | ${gP50} / ${gP99} | ${p99Ratio === null ? '—' : `${p99Ratio.toFixed(2)}×`} | ${calls.toFixed(2)} | ${errors} |`,
     );

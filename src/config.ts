@@ -245,18 +245,25 @@ const originList: Parse<string[]> = (raw) => {
   return invalid.length === 0
     ? origins
     : new Rejected(
-        ...invalid.map((origin) => `must list origins like https://app.example.com (no path, no trailing slash), or be *, got ${JSON.stringify(origin)}`),
+        ...invalid.map(
+          (origin) => `must list origins like https://app.example.com (no path, no trailing slash), or be *, got ${JSON.stringify(origin)}`,
+        ),
       );
 };
 
 const ratio: Parse<number> = (raw) => {
   const value = Number(raw.trim());
-  return Number.isFinite(value) && value >= 0 && value <= 1 ? value : new Rejected(`must be a number in 0..1, got ${JSON.stringify(raw.trim())}`);
+  return Number.isFinite(value) && value >= 0 && value <= 1
+    ? value
+    : new Rejected(`must be a number in 0..1, got ${JSON.stringify(raw.trim())}`);
 };
 
 /** Declares one variable; `T` is inferred from its parser and default. */
 const variable = <T>(declaration: Variable<T>): Variable<T> => declaration;
-const optional = <T>(declaration: Omit<Variable<T | undefined>, 'default'>): Variable<T | undefined> => ({ ...declaration, default: undefined });
+const optional = <T>(declaration: Omit<Variable<T | undefined>, 'default'>): Variable<T | undefined> => ({
+  ...declaration,
+  default: undefined,
+});
 
 export const VARIABLES = {
   // Server
@@ -291,21 +298,35 @@ export const VARIABLES = {
   }),
 
   // Upstream
-  DASHSCOPE_API_KEY: optional({ group: 'Upstream', parse: text, meaning: "The server's DashScope key, sent upstream as `Authorization: Bearer …`." }),
+  DASHSCOPE_API_KEY: optional({
+    group: 'Upstream',
+    parse: text,
+    meaning: "The server's DashScope key, sent upstream as `Authorization: Bearer …`.",
+  }),
   DASHSCOPE_BASE_URL: optional({
     group: 'Upstream',
     shownDefault: `\`${DEFAULT_UPSTREAM_ORIGIN}\``,
     parse: httpOrigin,
-    meaning: 'Upstream origin (only the origin is used; the gateway appends `/api/v1/fine-tunes…`); Beijing: `https://dashscope.aliyuncs.com`.',
+    meaning:
+      'Upstream origin (only the origin is used; the gateway appends `/api/v1/fine-tunes…`); Beijing: `https://dashscope.aliyuncs.com`.',
   }),
-  DASHSCOPE_WORKSPACE: optional({ group: 'Upstream', parse: text, meaning: 'Sent as `X-DashScope-WorkSpace` to select a non-default workspace.' }),
+  DASHSCOPE_WORKSPACE: optional({
+    group: 'Upstream',
+    parse: text,
+    meaning: 'Sent as `X-DashScope-WorkSpace` to select a non-default workspace.',
+  }),
   DASHSCOPE_FORWARD_AUTH: variable({
     group: 'Upstream',
     default: false,
     parse: bool,
     meaning: "`true`: use each caller's `Authorization: Bearer …` upstream instead of the server key (never falls back to it).",
   }),
-  DASHSCOPE_UTC_OFFSET: variable({ group: 'Upstream', default: '+08:00', parse: utcOffset, meaning: "Offset in which the upstream's zone-less times are read." }),
+  DASHSCOPE_UTC_OFFSET: variable({
+    group: 'Upstream',
+    default: '+08:00',
+    parse: utcOffset,
+    meaning: "Offset in which the upstream's zone-less times are read.",
+  }),
   DASHSCOPE_TIMEOUT_MS: variable({
     group: 'Upstream',
     default: 10_000,
@@ -318,8 +339,18 @@ export const VARIABLES = {
     parse: int(1, 600_000),
     meaning: 'Time to open a connection to the upstream (capped by `DASHSCOPE_TIMEOUT_MS`).',
   }),
-  DASHSCOPE_RETRY_MAX: variable({ group: 'Upstream', default: 2, parse: int(0, 10), meaning: 'Retries of a failed GET after the first attempt (`0`: no retries).' }),
-  DASHSCOPE_RETRY_BASE_DELAY_MS: variable({ group: 'Upstream', default: 200, parse: int(0, 60_000), meaning: 'First backoff step, doubled per retry, with jitter.' }),
+  DASHSCOPE_RETRY_MAX: variable({
+    group: 'Upstream',
+    default: 2,
+    parse: int(0, 10),
+    meaning: 'Retries of a failed GET after the first attempt (`0`: no retries).',
+  }),
+  DASHSCOPE_RETRY_BASE_DELAY_MS: variable({
+    group: 'Upstream',
+    default: 200,
+    parse: int(0, 60_000),
+    meaning: 'First backoff step, doubled per retry, with jitter.',
+  }),
   DASHSCOPE_RETRY_MAX_DELAY_MS: variable({
     group: 'Upstream',
     default: 2_000,
@@ -385,8 +416,18 @@ export const VARIABLES = {
   }),
 
   // Limits
-  GRAPHQL_MAX_BODY_BYTES: variable({ group: 'Limits', default: 1_000_000, parse: int(1_000, 100_000_000), meaning: 'Request body bytes (HTTP 413 beyond).' }),
-  GRAPHQL_MAX_ALIASES: variable({ group: 'Limits', default: 100, parse: int(1, 10_000), meaning: 'Aliases per operation (`__typename` aliases are free).' }),
+  GRAPHQL_MAX_BODY_BYTES: variable({
+    group: 'Limits',
+    default: 1_000_000,
+    parse: int(1_000, 100_000_000),
+    meaning: 'Request body bytes (HTTP 413 beyond).',
+  }),
+  GRAPHQL_MAX_ALIASES: variable({
+    group: 'Limits',
+    default: 100,
+    parse: int(1, 10_000),
+    meaning: 'Aliases per operation (`__typename` aliases are free).',
+  }),
   GRAPHQL_MAX_DEPTH: variable({ group: 'Limits', default: 10, parse: int(2, 100), meaning: 'Field nesting depth (introspection exempt).' }),
   GRAPHQL_MAX_TOKENS: variable({ group: 'Limits', default: 5_000, parse: int(100, 1_000_000), meaning: 'Lexical tokens per document.' }),
   GRAPHQL_MAX_DIRECTIVES: variable({ group: 'Limits', default: 20, parse: int(0, 10_000), meaning: 'Directives per operation.' }),
@@ -420,29 +461,38 @@ export const VARIABLES = {
   PERSISTED_OPERATIONS_MANIFEST: optional({
     group: 'GraphQL',
     parse: text,
-    meaning: 'Path of the trusted-documents manifest (`persisted-documents.json` from `npm run codegen`), checked at start-up; clients may then send `documentId`.',
+    meaning:
+      'Path of the trusted-documents manifest (`persisted-documents.json` from `npm run codegen`), checked at start-up; clients may then send `documentId`.',
   }),
   PERSISTED_OPERATIONS_ONLY: variable({
     group: 'GraphQL',
     default: false,
     parse: bool,
-    meaning: '`true`: refuse every document sent as text (HTTP 400 `PERSISTED_QUERY_ONLY`), and GraphiQL; needs `PERSISTED_OPERATIONS_MANIFEST`.',
+    meaning:
+      '`true`: refuse every document sent as text (HTTP 400 `PERSISTED_QUERY_ONLY`), and GraphiQL; needs `PERSISTED_OPERATIONS_MANIFEST`.',
   }),
   DASHSCOPE_POLL_INTERVAL_MS: variable({
     group: 'GraphQL',
     default: 5_000,
     parse: int(10, 3_600_000),
-    meaning: 'How often the `fineTuneStatus` subscription polls a watched job (one poller per credential and job; backs off on throttling).',
+    meaning:
+      'How often the `fineTuneStatus` subscription polls a watched job (one poller per credential and job; backs off on throttling).',
   }),
   GRAPHQL_NODE_FRONT: variable({
     group: 'GraphQL',
     default: true,
     parse: bool,
-    meaning: "`false`: hand every request to whatwg-node's Node adapter instead of the gateway's [Node front](architecture.md#request-path); both run the same pipeline.",
+    meaning:
+      "`false`: hand every request to whatwg-node's Node adapter instead of the gateway's [Node front](architecture.md#request-path); both run the same pipeline.",
   }),
 
   // Telemetry
-  LOG_LEVEL: variable<LogLevel>({ group: 'Telemetry', default: 'info', parse: logLevel, meaning: `pino level: ${LOG_LEVELS.map((level) => `\`${level}\``).join(', ')}.` }),
+  LOG_LEVEL: variable<LogLevel>({
+    group: 'Telemetry',
+    default: 'info',
+    parse: logLevel,
+    meaning: `pino level: ${LOG_LEVELS.map((level) => `\`${level}\``).join(', ')}.`,
+  }),
   METRICS_ENABLED: variable({
     group: 'Telemetry',
     default: true,

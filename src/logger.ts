@@ -38,7 +38,10 @@ export function createLogger(
   };
   if (destination === undefined && config.environment === 'development') {
     // A worker thread formats the lines; production keeps raw JSON for the log pipeline.
-    return pino({ ...options, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' } } });
+    return pino({
+      ...options,
+      transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' } },
+    });
   }
   // Off the hot path: stdout is written asynchronously (pino flushes what is buffered on exit),
   // instead of one blocking write per request line.

@@ -78,7 +78,8 @@ export function persistedOperationId(params: { documentId?: unknown; extensions?
     if (typeof documentId !== 'string') return null;
     return documentId.startsWith(SHA256_PREFIX) ? documentId.slice(SHA256_PREFIX.length) : documentId;
   }
-  const apq = typeof extensions === 'object' && extensions !== null ? (extensions as { persistedQuery?: unknown }).persistedQuery : undefined;
+  const apq =
+    typeof extensions === 'object' && extensions !== null ? (extensions as { persistedQuery?: unknown }).persistedQuery : undefined;
   if (apq === undefined) return undefined;
   const { version, sha256Hash } = (apq ?? {}) as { version?: unknown; sha256Hash?: unknown };
   return version === 1 && typeof sha256Hash === 'string' ? sha256Hash : null;
@@ -105,8 +106,7 @@ export function usePersistedOperationsManifest(options: PersistedOperationsOptio
     allowArbitraryOperations: !only,
     customErrors: {
       persistedQueryOnly: {
-        message:
-          'This gateway only runs trusted documents: send the documentId of an operation in its manifest instead of the query text.',
+        message: 'This gateway only runs trusted documents: send the documentId of an operation in its manifest instead of the query text.',
         extensions: { code: 'PERSISTED_QUERY_ONLY', http: { status: 400 } },
       },
       // The message APQ-aware clients (Apollo, urql) recognise.

@@ -1,6 +1,13 @@
 import type { TracerProvider } from '@opentelemetry/api';
 import { createServerAdapter } from '@whatwg-node/server';
-import { type CORSOptions, type Plugin, type YogaServerInstance, type YogaInitialContext, type YogaServerOptions, YogaServer } from 'graphql-yoga';
+import {
+  type CORSOptions,
+  type Plugin,
+  type YogaServerInstance,
+  type YogaInitialContext,
+  type YogaServerOptions,
+  YogaServer,
+} from 'graphql-yoga';
 import type { Config } from './config.js';
 import { type Context, createContext, createCredentialResolver } from './context.js';
 import { CompiledOperations } from './execution/compiled-operations.js';

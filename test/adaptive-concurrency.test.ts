@@ -41,7 +41,9 @@ describe('adaptive upstream concurrency', () => {
     while (!done() && Date.now() < until);
   }
 
-  it('starts at 16, grows past it under load, drops on 429s to the floor, and grows again after recovery', { timeout: 60_000 }, async () => {
+  it('starts at 16, grows past it under load, drops on 429s to the floor, and grows again after recovery', {
+    timeout: 60_000,
+  }, async () => {
     expect(limit()).toBe(16);
     expect(sampleValue(await stack.scrape(), 'gateway_upstream_concurrency_limit')).toBe(16);
 

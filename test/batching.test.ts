@@ -7,7 +7,10 @@ describe('DataLoader batching and per-request isolation', () => {
   let ids: string[];
   beforeAll(async () => {
     stack = await startStack();
-    ids = stack.sim.jobs().slice(10, 15).map((job) => job.job_id);
+    ids = stack.sim
+      .jobs()
+      .slice(10, 15)
+      .map((job) => job.job_id);
   });
   afterAll(() => stack.close());
 

@@ -62,7 +62,13 @@ describe('bounded work per request (production)', () => {
   });
 
   it("GraphiQL's full introspection still answers, also repeated", async () => {
-    const query = getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true });
+    const query = getIntrospectionQuery({
+      descriptions: true,
+      specifiedByUrl: true,
+      directiveIsRepeatable: true,
+      schemaDescription: true,
+      inputValueDeprecation: true,
+    });
     for (let i = 0; i < 3; i++) {
       const { status, body } = await stack.raw({ query });
       expect(status).toBe(200);
@@ -74,11 +80,14 @@ describe('bounded work per request (production)', () => {
   it('fresh documents each run once are not compiled by graphql-jit: 40 distinct texts without a stall', async () => {
     // Each text is new (a different alias), so each used to be compiled on its first run.
     const compiledBefore = sampleValue(await stack.scrape(), 'gateway_graphql_compiled_documents');
-    const job = 'id jobName status rawStatus model baseModel createTime endTime createdAt endedAt durationSeconds isTerminal hyperParameters { nEpochs raw }';
+    const job =
+      'id jobName status rawStatus model baseModel createTime endTime createdAt endedAt durationSeconds isTerminal hyperParameters { nEpochs raw }';
     const { stallMs, result } = await stallOf(async () => {
       const statuses: number[] = [];
       for (let i = 0; i < 40; i++) {
-        const { status } = await stack.raw({ query: `{ f${i}: fineTunes(page: { size: 2 }) { ... on JobConnection { nodes { ${job} } } } }` });
+        const { status } = await stack.raw({
+          query: `{ f${i}: fineTunes(page: { size: 2 }) { ... on JobConnection { nodes { ${job} } } } }`,
+        });
         statuses.push(status);
       }
       return statuses;
@@ -178,7 +187,10 @@ describe('bounded work per request (production)', () => {
   });
 
   it('production bodies carry no "Did you mean" suggestions and no parser internals', async () => {
-    const coercion = await stack.raw({ query: 'query($p: PageInput) { fineTunes(page: $p) { __typename } }', variables: { p: { siz: 1 } } });
+    const coercion = await stack.raw({
+      query: 'query($p: PageInput) { fineTunes(page: $p) { __typename } }',
+      variables: { p: { siz: 1 } },
+    });
     expect(coercion.status, JSON.stringify(coercion.body)).toBe(400);
     expect(coercion.body.errors?.[0]?.message).toMatch(/Field "siz" is not defined by type "PageInput"/);
     const enumValue = await stack.raw({ query: 'query($s: FineTuneStatus) { __typename }', variables: { s: 'RUNNIN' } });
@@ -190,7 +202,11 @@ describe('bounded work per request (production)', () => {
     const badJsonBody = await badJson.text();
     expect(badJson.status).toBe(400);
     // A legacy client (Accept: application/json) also gets 400 for a body that is not JSON.
-    const legacy = await fetch(`${stack.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: '{"query": ' });
+    const legacy = await fetch(`${stack.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: '{"query": ',
+    });
     expect(legacy.status).toBe(400);
     expect(await legacy.text()).not.toMatch(/originalError|SyntaxError/);
     for (const text of [JSON.stringify(coercion.body), JSON.stringify(enumValue.body), badJsonBody]) {

@@ -17,7 +17,11 @@ describe('loadConfig', () => {
   });
 
   it('uses a real upstream when a key is given, and only the origin of the base URL', () => {
-    const config = loadConfig({ DASHSCOPE_API_KEY: 'sk-1', DASHSCOPE_BASE_URL: 'http://127.0.0.1:18080/api/v1', DASHSCOPE_WORKSPACE: 'ws' });
+    const config = loadConfig({
+      DASHSCOPE_API_KEY: 'sk-1',
+      DASHSCOPE_BASE_URL: 'http://127.0.0.1:18080/api/v1',
+      DASHSCOPE_WORKSPACE: 'ws',
+    });
     expect(config).toMatchObject({ useSimulator: false, upstreamOrigin: 'http://127.0.0.1:18080', apiKey: 'sk-1', workspace: 'ws' });
   });
 
@@ -31,7 +35,14 @@ describe('loadConfig', () => {
 
   it('reports every problem at once, echoing the bad values', () => {
     const attempt = () =>
-      loadConfig({ PORT: 'eighty', DASHSCOPE_TIMEOUT_MS: '-1', DASHSCOPE_UTC_OFFSET: '8', DASHSCOPE_BASE_URL: 'ftp://x', DASHSCOPE_FORWARD_AUTH: 'maybe', GRAPHQL_TYPE_PREFIX: '_ft' });
+      loadConfig({
+        PORT: 'eighty',
+        DASHSCOPE_TIMEOUT_MS: '-1',
+        DASHSCOPE_UTC_OFFSET: '8',
+        DASHSCOPE_BASE_URL: 'ftp://x',
+        DASHSCOPE_FORWARD_AUTH: 'maybe',
+        GRAPHQL_TYPE_PREFIX: '_ft',
+      });
     expect(attempt).toThrow(ConfigError);
     try {
       attempt();

@@ -50,7 +50,9 @@ describe('cross-site protection', () => {
     expect(subscription.status).toBe(200);
     expect(subscription.contentType).toMatch(/^text\/event-stream/);
     const events = await subscription.rest();
-    expect(events).toEqual([{ data: { fineTuneStatus: expect.objectContaining({ id: EXAMPLE_JOB_ID, status: 'SUCCEEDED', isTerminal: true }) } }]);
+    expect(events).toEqual([
+      { data: { fineTuneStatus: expect.objectContaining({ id: EXAMPLE_JOB_ID, status: 'SUCCEEDED', isTerminal: true }) } },
+    ]);
     expect(subscription.completed).toBe(true);
   });
 

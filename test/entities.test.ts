@@ -22,7 +22,10 @@ describe('FineTuneJob as a federation entity (`_entities`, `_service`)', () => {
   let fresh: string;
   beforeAll(async () => {
     stack = await startStack();
-    ids = stack.sim.jobs().slice(20, 26).map((job) => job.job_id);
+    ids = stack.sim
+      .jobs()
+      .slice(20, 26)
+      .map((job) => job.job_id);
     fresh = stack.sim.jobs()[26]!.job_id;
   });
   afterAll(() => stack.close());
@@ -80,7 +83,10 @@ describe('FineTuneJob as a federation entity (`_entities`, `_service`)', () => {
       if (id?.startsWith(UNKNOWN_ID)) expect(body.data._entities[i]).toBeNull();
       else expect(body.data._entities[i]).toMatchObject({ id });
     });
-    expect(body.errors?.map((error) => error.path)).toEqual([['_entities', 5], ['_entities', 7]]);
+    expect(body.errors?.map((error) => error.path)).toEqual([
+      ['_entities', 5],
+      ['_entities', 7],
+    ]);
   });
 
   it('refuses an _entities call over more distinct ids than GRAPHQL_MAX_ENTITY_IDS, with no upstream call', async () => {
@@ -114,10 +120,7 @@ describe('FineTuneJob as a federation entity (`_entities`, `_service`)', () => {
 
   it('invalid ids in representations cost no upstream call and fail only their own entry', async () => {
     const bad = [{ id: '../../x' }, { id: '' }, { id: 'a/b' }, { id: 'x'.repeat(500) }, { id: 42 }, {}];
-    const representations = [
-      ...bad.map((fields) => ({ __typename: 'FineTuneJob', ...fields })),
-      { __typename: 'FineTuneJob', id: fresh },
-    ];
+    const representations = [...bad.map((fields) => ({ __typename: 'FineTuneJob', ...fields })), { __typename: 'FineTuneJob', id: fresh }];
     const before = stack.sim.calls.length;
 
     const { status, body } = await stack.raw({ query: ENTITIES, variables: { representations } });
@@ -150,7 +153,12 @@ describe('`_entities` without a credential (forwarding mode)', () => {
     const id = stack.sim.jobs()[0]!.job_id;
     const { body } = await stack.raw({
       query: ENTITIES,
-      variables: { representations: [{ __typename: 'FineTuneJob', id }, { __typename: 'FineTuneJob', id }] },
+      variables: {
+        representations: [
+          { __typename: 'FineTuneJob', id },
+          { __typename: 'FineTuneJob', id },
+        ],
+      },
     });
     expect(stack.sim.calls).toHaveLength(0);
     expect(body.data._entities).toEqual([null, null]);
@@ -160,7 +168,7 @@ describe('`_entities` without a credential (forwarding mode)', () => {
     ]);
   });
 
-  it('uses the caller\'s own key for entities, like any other field', async () => {
+  it("uses the caller's own key for entities, like any other field", async () => {
     const id = stack.sim.jobs()[0]!.job_id;
     const { body } = await stack.raw(
       { query: ENTITIES, variables: { representations: [{ __typename: 'FineTuneJob', id }] } },

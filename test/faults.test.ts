@@ -55,27 +55,133 @@ describe('upstream faults on fineTune(id): typed answers, bounded retries, still
   }
 
   const cases: Case[] = [
-    { name: 'slow (200 ms, inside the deadline)', action: { kind: 'delay', ms: 200 }, expected: { __typename: 'FineTuneJob', id: ID }, calls: 1 },
+    {
+      name: 'slow (200 ms, inside the deadline)',
+      action: { kind: 'delay', ms: 200 },
+      expected: { __typename: 'FineTuneJob', id: ID },
+      calls: 1,
+    },
     { name: '500 once', action: { kind: 'status', status: 500 }, times: 1, expected: { __typename: 'FineTuneJob', id: ID }, calls: 2 },
-    { name: '500 always', action: { kind: 'status', status: 500, code: 'InternalError' }, expected: { __typename: 'UpstreamError', code: 'InternalError', httpStatus: 500 }, lastRequestId: true, calls: 1 + RETRY_MAX },
-    { name: '503 always', action: { kind: 'status', status: 503, code: 'ServiceUnavailable' }, expected: { __typename: 'UpstreamError', code: 'ServiceUnavailable', httpStatus: 503 }, lastRequestId: true, calls: 1 + RETRY_MAX },
-    { name: '429 once (no Retry-After)', action: { kind: 'status', status: 429, code: 'Throttling.RateQuota' }, times: 1, expected: { __typename: 'FineTuneJob', id: ID }, calls: 2 },
-    { name: '429 always (no Retry-After)', action: { kind: 'status', status: 429, code: 'Throttling.RateQuota' }, expected: { __typename: 'ThrottlingError', code: 'Throttling.RateQuota', retryAfter: null }, lastRequestId: true, calls: 1 + RETRY_MAX },
-    { name: '429 always, Retry-After beyond the deadline', action: { kind: 'status', status: 429, code: 'Throttling', retryAfter: '30' }, expected: { __typename: 'ThrottlingError', code: 'Throttling', retryAfter: 30 }, lastRequestId: true, calls: 1 },
+    {
+      name: '500 always',
+      action: { kind: 'status', status: 500, code: 'InternalError' },
+      expected: { __typename: 'UpstreamError', code: 'InternalError', httpStatus: 500 },
+      lastRequestId: true,
+      calls: 1 + RETRY_MAX,
+    },
+    {
+      name: '503 always',
+      action: { kind: 'status', status: 503, code: 'ServiceUnavailable' },
+      expected: { __typename: 'UpstreamError', code: 'ServiceUnavailable', httpStatus: 503 },
+      lastRequestId: true,
+      calls: 1 + RETRY_MAX,
+    },
+    {
+      name: '429 once (no Retry-After)',
+      action: { kind: 'status', status: 429, code: 'Throttling.RateQuota' },
+      times: 1,
+      expected: { __typename: 'FineTuneJob', id: ID },
+      calls: 2,
+    },
+    {
+      name: '429 always (no Retry-After)',
+      action: { kind: 'status', status: 429, code: 'Throttling.RateQuota' },
+      expected: { __typename: 'ThrottlingError', code: 'Throttling.RateQuota', retryAfter: null },
+      lastRequestId: true,
+      calls: 1 + RETRY_MAX,
+    },
+    {
+      name: '429 always, Retry-After beyond the deadline',
+      action: { kind: 'status', status: 429, code: 'Throttling', retryAfter: '30' },
+      expected: { __typename: 'ThrottlingError', code: 'Throttling', retryAfter: 30 },
+      lastRequestId: true,
+      calls: 1,
+    },
     { name: 'connection reset once', action: { kind: 'reset' }, times: 1, expected: { __typename: 'FineTuneJob', id: ID }, calls: 2 },
-    { name: 'connection reset always', action: { kind: 'reset' }, expected: { __typename: 'UpstreamError', code: 'ConnectionReset', httpStatus: null, requestId: null }, calls: 1 + RETRY_MAX },
-    { name: 'reset mid-body once', action: { kind: 'reset-mid-body' }, times: 1, expected: { __typename: 'FineTuneJob', id: ID }, calls: 2 },
-    { name: 'reset mid-body always', action: { kind: 'reset-mid-body' }, expected: { __typename: 'UpstreamError', code: 'ConnectionReset', httpStatus: null }, calls: 1 + RETRY_MAX },
-    { name: 'HTML 502 page once', action: { kind: 'html', status: 502 }, times: 1, expected: { __typename: 'FineTuneJob', id: ID }, calls: 2 },
-    { name: 'HTML 502 page always', action: { kind: 'html', status: 502 }, expected: { __typename: 'UpstreamError', code: 'HTTP_502', httpStatus: 502, requestId: null }, calls: 1 + RETRY_MAX },
-    { name: 'truncated JSON (200)', action: { kind: 'truncated' }, expected: { __typename: 'UpstreamError', code: 'BadUpstreamResponse', httpStatus: 200 }, calls: 1 },
-    { name: 'wrong shape (200, output is a list)', action: { kind: 'body', status: 200, body: '{"request_id":"r-shape","output":[1,2]}' }, expected: { __typename: 'UpstreamError', code: 'BadUpstreamResponse', requestId: 'r-shape', httpStatus: 200 }, calls: 1 },
-    { name: 'not JSON at all (200, text/plain)', action: { kind: 'body', status: 200, body: 'OK', contentType: 'text/plain' }, expected: { __typename: 'UpstreamError', code: 'BadUpstreamResponse', httpStatus: 200 }, calls: 1 },
-    { name: 'empty 500 body', action: { kind: 'body', status: 500, body: '' }, expected: { __typename: 'UpstreamError', code: 'HTTP_500', httpStatus: 500 }, calls: 1 + RETRY_MAX },
-    { name: 'wrong key (401), not retried', action: { kind: 'status', status: 401, code: 'InvalidApiKey' }, expected: { __typename: 'AuthenticationError', code: 'InvalidApiKey' }, lastRequestId: true, calls: 1 },
-    { name: '400, not retried', action: { kind: 'status', status: 400, code: 'InvalidParameter' }, expected: { __typename: 'InvalidParameterError', code: 'InvalidParameter' }, lastRequestId: true, calls: 1 },
-    { name: '404, not retried', action: { kind: 'status', status: 404, code: 'NotFound' }, expected: { __typename: 'NotFoundError', code: 'NotFound' }, lastRequestId: true, calls: 1 },
-    { name: '501, not retried', action: { kind: 'status', status: 501, code: 'NotImplemented' }, expected: { __typename: 'UpstreamError', httpStatus: 501 }, lastRequestId: true, calls: 1 },
+    {
+      name: 'connection reset always',
+      action: { kind: 'reset' },
+      expected: { __typename: 'UpstreamError', code: 'ConnectionReset', httpStatus: null, requestId: null },
+      calls: 1 + RETRY_MAX,
+    },
+    {
+      name: 'reset mid-body once',
+      action: { kind: 'reset-mid-body' },
+      times: 1,
+      expected: { __typename: 'FineTuneJob', id: ID },
+      calls: 2,
+    },
+    {
+      name: 'reset mid-body always',
+      action: { kind: 'reset-mid-body' },
+      expected: { __typename: 'UpstreamError', code: 'ConnectionReset', httpStatus: null },
+      calls: 1 + RETRY_MAX,
+    },
+    {
+      name: 'HTML 502 page once',
+      action: { kind: 'html', status: 502 },
+      times: 1,
+      expected: { __typename: 'FineTuneJob', id: ID },
+      calls: 2,
+    },
+    {
+      name: 'HTML 502 page always',
+      action: { kind: 'html', status: 502 },
+      expected: { __typename: 'UpstreamError', code: 'HTTP_502', httpStatus: 502, requestId: null },
+      calls: 1 + RETRY_MAX,
+    },
+    {
+      name: 'truncated JSON (200)',
+      action: { kind: 'truncated' },
+      expected: { __typename: 'UpstreamError', code: 'BadUpstreamResponse', httpStatus: 200 },
+      calls: 1,
+    },
+    {
+      name: 'wrong shape (200, output is a list)',
+      action: { kind: 'body', status: 200, body: '{"request_id":"r-shape","output":[1,2]}' },
+      expected: { __typename: 'UpstreamError', code: 'BadUpstreamResponse', requestId: 'r-shape', httpStatus: 200 },
+      calls: 1,
+    },
+    {
+      name: 'not JSON at all (200, text/plain)',
+      action: { kind: 'body', status: 200, body: 'OK', contentType: 'text/plain' },
+      expected: { __typename: 'UpstreamError', code: 'BadUpstreamResponse', httpStatus: 200 },
+      calls: 1,
+    },
+    {
+      name: 'empty 500 body',
+      action: { kind: 'body', status: 500, body: '' },
+      expected: { __typename: 'UpstreamError', code: 'HTTP_500', httpStatus: 500 },
+      calls: 1 + RETRY_MAX,
+    },
+    {
+      name: 'wrong key (401), not retried',
+      action: { kind: 'status', status: 401, code: 'InvalidApiKey' },
+      expected: { __typename: 'AuthenticationError', code: 'InvalidApiKey' },
+      lastRequestId: true,
+      calls: 1,
+    },
+    {
+      name: '400, not retried',
+      action: { kind: 'status', status: 400, code: 'InvalidParameter' },
+      expected: { __typename: 'InvalidParameterError', code: 'InvalidParameter' },
+      lastRequestId: true,
+      calls: 1,
+    },
+    {
+      name: '404, not retried',
+      action: { kind: 'status', status: 404, code: 'NotFound' },
+      expected: { __typename: 'NotFoundError', code: 'NotFound' },
+      lastRequestId: true,
+      calls: 1,
+    },
+    {
+      name: '501, not retried',
+      action: { kind: 'status', status: 501, code: 'NotImplemented' },
+      expected: { __typename: 'UpstreamError', httpStatus: 501 },
+      lastRequestId: true,
+      calls: 1,
+    },
   ];
 
   for (const c of cases) {
@@ -185,7 +291,12 @@ describe('Retry-After within the deadline is honoured', () => {
 
   it('429 once with Retry-After: 1 -> waits about a second, then answers the job (2 calls)', async () => {
     const before = stack.sim.calls.length;
-    stack.sim.inject({ endpoint: 'getJob', jobId: ID, times: 1, action: { kind: 'status', status: 429, code: 'Throttling', retryAfter: '1' } });
+    stack.sim.inject({
+      endpoint: 'getJob',
+      jobId: ID,
+      times: 1,
+      action: { kind: 'status', status: 429, code: 'Throttling', retryAfter: '1' },
+    });
     const result = await stack.query(JobByIdDocument, { id: ID });
     expect(result.data?.fineTune).toMatchObject({ __typename: 'FineTuneJob', id: ID });
     const calls = stack.sim.calls.slice(before);
@@ -198,7 +309,11 @@ describe('Retry-After within the deadline is honoured', () => {
     stack.sim.inject({ endpoint: 'getJob', jobId: ID, action: { kind: 'status', status: 429, code: 'Throttling', retryAfter: '2' } });
     const started = Date.now();
     const result = await stack.query(JobByIdDocument, { id: ID });
-    expect(result.data?.fineTune).toMatchObject({ __typename: 'ThrottlingError', retryAfter: 2, requestId: stack.sim.calls.at(-1)!.requestId });
+    expect(result.data?.fineTune).toMatchObject({
+      __typename: 'ThrottlingError',
+      retryAfter: 2,
+      requestId: stack.sim.calls.at(-1)!.requestId,
+    });
     expect(stack.sim.count('getJob', before)).toBe(2);
     expect(Date.now() - started).toBeLessThan(4_000);
     stack.sim.clearFaults();
@@ -217,7 +332,12 @@ describe('connection refused (upstream port closed)', () => {
   it('-> UpstreamError ConnectionRefused after the retry budget, quickly, and the gateway still answers', async () => {
     const started = Date.now();
     const result = await stack.query(JobByIdDocument, { id: ID });
-    expect(result.data?.fineTune).toMatchObject({ __typename: 'UpstreamError', code: 'ConnectionRefused', httpStatus: null, requestId: null });
+    expect(result.data?.fineTune).toMatchObject({
+      __typename: 'UpstreamError',
+      code: 'ConnectionRefused',
+      httpStatus: null,
+      requestId: null,
+    });
     expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 1_000);
     const retries = logs.entries().filter((entry) => entry.msg === 'retrying upstream call');
     expect(retries.map((entry) => entry.code)).toEqual(['ConnectionRefused', 'ConnectionRefused']);

@@ -130,7 +130,9 @@ describe('tenant-safe caching of finished jobs', () => {
   it('answers GET queries with a private Cache-Control, never public', async () => {
     const s = await start();
     const query = encodeURIComponent('{ fineTune(id: "ft-202410291653-1c7f") { __typename } }');
-    const get = await fetch(`${s.url}/graphql?query=${query}`, { headers: { accept: 'application/json', 'apollo-require-preflight': 'true' } });
+    const get = await fetch(`${s.url}/graphql?query=${query}`, {
+      headers: { accept: 'application/json', 'apollo-require-preflight': 'true' },
+    });
     expect(get.status).toBe(200);
     expect(get.headers.get('cache-control')).toBe('private, no-cache');
     expect(get.headers.get('vary')).toMatch(/Authorization/i);

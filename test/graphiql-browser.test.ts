@@ -277,7 +277,15 @@ async function visit(browser: BrowserContext, page: Page, url: string): Promise<
   // Let GraphiQL's own start-up requests (workers, introspection) finish before counting.
   await page.waitForLoadState('networkidle');
   await cdp.detach();
-  const result: Visit = { msToRunButton, transferred: 0, graphiqlTransferred: 0, assetsFromCache: 0, assetsFetched: 0, requests: sizes.size, document: { status: 0, encoding: '', etag: '', transferred: 0 } };
+  const result: Visit = {
+    msToRunButton,
+    transferred: 0,
+    graphiqlTransferred: 0,
+    assetsFromCache: 0,
+    assetsFetched: 0,
+    requests: sizes.size,
+    document: { status: 0, encoding: '', etag: '', transferred: 0 },
+  };
   for (const [id, size] of sizes) {
     result.transferred += size;
     const request = requests.get(id);

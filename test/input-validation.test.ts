@@ -20,7 +20,12 @@ describe('bad input is answered locally, with no upstream call', () => {
     it(`rejects page ${JSON.stringify(page)}`, async () => {
       const before = stack.sim.calls.length;
       const result = await stack.query(JobsPageDocument, { page });
-      expect(result.data?.fineTunes).toMatchObject({ __typename: 'InvalidParameterError', code: 'InvalidParameter', argument, requestId: null });
+      expect(result.data?.fineTunes).toMatchObject({
+        __typename: 'InvalidParameterError',
+        code: 'InvalidParameter',
+        argument,
+        requestId: null,
+      });
       expect(stack.sim.calls.length).toBe(before);
     });
   }
@@ -32,7 +37,20 @@ describe('bad input is answered locally, with no upstream call', () => {
     }
   });
 
-  const badIds = ['', '../fine-tunes', '..', 'a/b', 'ft-1?page_size=100', 'ft-1#frag', 'a\\b', '%2e%2e', 'ft 1', 'ft\n1', 'x'.repeat(129), 'y'.repeat(100_000)];
+  const badIds = [
+    '',
+    '../fine-tunes',
+    '..',
+    'a/b',
+    'ft-1?page_size=100',
+    'ft-1#frag',
+    'a\\b',
+    '%2e%2e',
+    'ft 1',
+    'ft\n1',
+    'x'.repeat(129),
+    'y'.repeat(100_000),
+  ];
   for (const id of badIds) {
     it(`rejects id ${JSON.stringify(id.length > 40 ? `${id.slice(0, 10)}…(${id.length})` : id)}`, async () => {
       const before = stack.sim.calls.length;

@@ -183,7 +183,11 @@ describe('fineTuneStatus: errors are data, then the stream completes', () => {
     const calls = jobCalls(stack, 'ft-000000000000-none', since);
     expect(calls).toHaveLength(1);
     expect(events).toEqual([
-      { data: { fineTuneStatus: { __typename: 'NotFoundError', message: expect.any(String), code: 'NotFound', requestId: calls[0]!.requestId } } },
+      {
+        data: {
+          fineTuneStatus: { __typename: 'NotFoundError', message: expect.any(String), code: 'NotFound', requestId: calls[0]!.requestId },
+        },
+      },
     ]);
     expect(subscription.completed).toBe(true);
     expect(stack.gateway.jobStatus.pollers).toBe(0);
@@ -193,7 +197,11 @@ describe('fineTuneStatus: errors are data, then the stream completes', () => {
     const since = stack.sim.calls.length;
     const events = await (await watch(stack, '../secrets')).rest();
     expect(events).toEqual([
-      { data: { fineTuneStatus: expect.objectContaining({ __typename: 'InvalidParameterError', code: 'InvalidParameter', argument: 'id' }) } },
+      {
+        data: {
+          fineTuneStatus: expect.objectContaining({ __typename: 'InvalidParameterError', code: 'InvalidParameter', argument: 'id' }),
+        },
+      },
     ]);
     expect(stack.sim.calls.length).toBe(since);
   });
@@ -201,7 +209,12 @@ describe('fineTuneStatus: errors are data, then the stream completes', () => {
   it('throttling slows the poller down (Retry-After honoured) without bothering the subscriber', async () => {
     const id = 'ft-202611230903-slow';
     stack.sim.upsertJob(liveJob(id, 'RUNNING'));
-    stack.sim.inject({ endpoint: 'getJob', jobId: id, times: 1, action: { kind: 'status', status: 429, code: 'Throttling.RateQuota', retryAfter: '1' } });
+    stack.sim.inject({
+      endpoint: 'getJob',
+      jobId: id,
+      times: 1,
+      action: { kind: 'status', status: 429, code: 'Throttling.RateQuota', retryAfter: '1' },
+    });
     const since = stack.sim.calls.length;
     const subscription = await watch(stack, id);
     expect(statusOf(await nextEvent(subscription))).toBe('RUNNING');
@@ -235,7 +248,9 @@ describe('fineTuneStatus: errors are data, then the stream completes', () => {
     const calls = jobCalls(stack, id, since);
     expect(calls.map((call) => call.status)).toEqual([500, 500, 500]);
     expect(events).toEqual([
-      { data: { fineTuneStatus: expect.objectContaining({ __typename: 'UpstreamError', httpStatus: 500, requestId: calls[2]!.requestId }) } },
+      {
+        data: { fineTuneStatus: expect.objectContaining({ __typename: 'UpstreamError', httpStatus: 500, requestId: calls[2]!.requestId }) },
+      },
     ]);
   });
 
@@ -286,7 +301,9 @@ describe('fineTuneStatus: pollers are per credential', () => {
   it('no credential: AuthenticationError, no upstream call', async () => {
     const since = stack.sim.calls.length;
     const events = await (await watch(stack, LIVE_ID)).rest();
-    expect(events).toEqual([{ data: { fineTuneStatus: expect.objectContaining({ __typename: 'AuthenticationError', code: 'MissingCredential' }) } }]);
+    expect(events).toEqual([
+      { data: { fineTuneStatus: expect.objectContaining({ __typename: 'AuthenticationError', code: 'MissingCredential' }) } },
+    ]);
     expect(stack.sim.calls.length).toBe(since);
   });
 });

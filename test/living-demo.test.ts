@@ -121,7 +121,10 @@ describe('the living demo through the gateway', () => {
     stack.sim.advance(90_000);
     const last = await subscription.next();
     expect(['SUCCEEDED', 'FAILED']).toContain(statusOf(last));
-    expect(last?.data?.fineTuneStatus).toMatchObject({ isTerminal: true, endedAt: expect.stringMatching(/^2026-11-30T14:0[12]:\d\d\+08:00$/) });
+    expect(last?.data?.fineTuneStatus).toMatchObject({
+      isTerminal: true,
+      endedAt: expect.stringMatching(/^2026-11-30T14:0[12]:\d\d\+08:00$/),
+    });
     expect(await subscription.next()).toBeNull();
     expect(subscription.completed).toBe(true);
 

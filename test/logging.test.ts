@@ -25,7 +25,10 @@ describe('one structured log line per GraphQL request', () => {
 
   it('names the operation, its duration, its upstream calls and their request_ids, and the error types', async () => {
     const before = stack.sim.calls.length;
-    const ids = stack.sim.jobs().slice(3, 5).map((job) => job.job_id);
+    const ids = stack.sim
+      .jobs()
+      .slice(3, 5)
+      .map((job) => job.job_id);
     const { body } = await stack.raw({
       query: `query TwoAndAMissingOne($a: ID!, $b: ID!) {
         a: fineTune(id: $a) { __typename }
@@ -85,7 +88,10 @@ describe('one structured log line per GraphQL request', () => {
   it('concurrent requests each get their own accounting', async () => {
     stack.sim.setLatency(30);
     try {
-      const ids = stack.sim.jobs().slice(0, 4).map((job) => job.job_id);
+      const ids = stack.sim
+        .jobs()
+        .slice(0, 4)
+        .map((job) => job.job_id);
       const before = stack.sim.calls.length;
       await Promise.all(ids.map((id, i) => stack.raw({ query: `query Q${i} { fineTune(id: "${id}") { __typename } }` })));
       const calls = stack.sim.calls.slice(before);
@@ -154,35 +160,42 @@ describe('the key never reaches a log line', () => {
   it.each([
     { front: 'on', minLines: 11 },
     { front: 'off', minLines: 11 },
-  ])('neither the server key nor a forwarded caller key appears, even at LOG_LEVEL=trace (Node front $front)', async ({ front, minLines }) => {
-    const callerKey = 'sk-caller-0123456789abcdef-secret';
-    const logs = createLogCapture();
-    const env = { LOG_LEVEL: 'trace', GRAPHQL_NODE_FRONT: front };
-    const server = await startStack({ env, logs: logs });
-    const forwarding = await startStack({
-      env: { ...env, DASHSCOPE_FORWARD_AUTH: 'true', DASHSCOPE_API_KEY: undefined },
-      logs: logs,
-    });
-    try {
-      await server.query(JobByIdDocument, { id: 'ft-202410291653-1c7f' });
-      await server.query(JobByIdDocument, { id: 'ft-000000000000-none' }, { authorization: `Bearer ${callerKey}` });
-      const denied = await forwarding.query(JobByIdDocument, { id: 'ft-202410291653-1c7f' }, { authorization: `Bearer ${callerKey}` });
-      expect(denied.data?.fineTune.__typename).toBe('AuthenticationError');
-      const allowed = await forwarding.query(JobByIdDocument, { id: 'ft-202410291653-1c7f' }, { authorization: `Bearer ${DEMO_API_KEY}` });
-      expect(allowed.data?.fineTune.__typename).toBe('FineTuneJob');
-      expect(forwarding.sim.calls.map((call) => call.apiKey)).toEqual([callerKey, DEMO_API_KEY]);
+  ])(
+    'neither the server key nor a forwarded caller key appears, even at LOG_LEVEL=trace (Node front $front)',
+    async ({ front, minLines }) => {
+      const callerKey = 'sk-caller-0123456789abcdef-secret';
+      const logs = createLogCapture();
+      const env = { LOG_LEVEL: 'trace', GRAPHQL_NODE_FRONT: front };
+      const server = await startStack({ env, logs: logs });
+      const forwarding = await startStack({
+        env: { ...env, DASHSCOPE_FORWARD_AUTH: 'true', DASHSCOPE_API_KEY: undefined },
+        logs: logs,
+      });
+      try {
+        await server.query(JobByIdDocument, { id: 'ft-202410291653-1c7f' });
+        await server.query(JobByIdDocument, { id: 'ft-000000000000-none' }, { authorization: `Bearer ${callerKey}` });
+        const denied = await forwarding.query(JobByIdDocument, { id: 'ft-202410291653-1c7f' }, { authorization: `Bearer ${callerKey}` });
+        expect(denied.data?.fineTune.__typename).toBe('AuthenticationError');
+        const allowed = await forwarding.query(
+          JobByIdDocument,
+          { id: 'ft-202410291653-1c7f' },
+          { authorization: `Bearer ${DEMO_API_KEY}` },
+        );
+        expect(allowed.data?.fineTune.__typename).toBe('FineTuneJob');
+        expect(forwarding.sim.calls.map((call) => call.apiKey)).toEqual([callerKey, DEMO_API_KEY]);
 
-      const text = logs.text();
-      // trace level logs plenty (upstream calls, Yoga's own debug lines on its path), so the
-      // absence below means something.
-      expect(logs.lines().length).toBeGreaterThanOrEqual(minLines);
-      expect(logs.requestLines()).toHaveLength(4);
-      expect(text).not.toContain(callerKey);
-      expect(text).not.toContain(DEMO_API_KEY);
-    } finally {
-      await Promise.all([server.close(), forwarding.close()]);
-    }
-  });
+        const text = logs.text();
+        // trace level logs plenty (upstream calls, Yoga's own debug lines on its path), so the
+        // absence below means something.
+        expect(logs.lines().length).toBeGreaterThanOrEqual(minLines);
+        expect(logs.requestLines()).toHaveLength(4);
+        expect(text).not.toContain(callerKey);
+        expect(text).not.toContain(DEMO_API_KEY);
+      } finally {
+        await Promise.all([server.close(), forwarding.close()]);
+      }
+    },
+  );
 
   it('redacts credentials wherever a logged object carries them', () => {
     const logs = createLogCapture();
@@ -213,7 +226,9 @@ describe('LOG_LEVEL and development output', () => {
 
   it('rejects an unknown LOG_LEVEL at start-up and accepts any case', () => {
     expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(ConfigError);
-    expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"/);
+    expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(
+      /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"/,
+    );
     expect(loadConfig({ LOG_LEVEL: 'DEBUG' }).logLevel).toBe('debug');
     expect(loadConfig({}).logLevel).toBe('info');
   });

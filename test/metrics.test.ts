@@ -40,7 +40,10 @@ describe('/metrics (Prometheus text) after real traffic', () => {
 
   it('counts operations, upstream calls by endpoint and status, typed union errors and batch sizes', async () => {
     const before = await stack.scrape();
-    const ids = stack.sim.jobs().slice(0, 3).map((job) => job.job_id);
+    const ids = stack.sim
+      .jobs()
+      .slice(0, 3)
+      .map((job) => job.job_id);
 
     // 3 × JobById (one found, one NotFound, one found) + 2 × JobsPage + one 6-alias query over 3 ids.
     await stack.query(JobByIdDocument, { id: ids[0]! });
@@ -60,7 +63,9 @@ describe('/metrics (Prometheus text) after real traffic', () => {
     expect(delta('graphql_envelop_request', { operationName: 'JobsPage', operationType: 'query' })).toBe(2);
     expect(delta('graphql_envelop_request', { operationName: 'Aliases', operationType: 'query' })).toBe(1);
     expect(delta('graphql_envelop_request_duration_count', { operationName: 'JobById', operationType: 'query' })).toBe(3);
-    expect(delta('graphql_yoga_http_duration_count', { method: 'POST', statusCode: '200', operationName: 'JobsPage', operationType: 'query' })).toBe(2);
+    expect(
+      delta('graphql_yoga_http_duration_count', { method: 'POST', statusCode: '200', operationName: 'JobsPage', operationType: 'query' }),
+    ).toBe(2);
 
     // 2 found by id + 3 distinct ids of the alias query = 5 GET 200s, 1 GET 404, 2 list calls.
     expect(delta('gateway_upstream_requests_total', { endpoint: 'getJob', status: '200' })).toBe(5);
@@ -83,7 +88,11 @@ describe('/metrics (Prometheus text) after real traffic', () => {
     const before = await stack.scrape();
     await stack.raw({ query: '{ nope }' });
     await stack.raw('{not json');
-    stack.sim.inject({ endpoint: 'getJob', times: 1, action: { kind: 'status', status: 429, code: 'Throttling.RateQuota', retryAfter: '3' } });
+    stack.sim.inject({
+      endpoint: 'getJob',
+      times: 1,
+      action: { kind: 'status', status: 429, code: 'Throttling.RateQuota', retryAfter: '3' },
+    });
     const throttled = await stack.query(JobByIdDocument, { id: 'ft-202410291653-1c7f' });
     expect(throttled.data?.fineTune.__typename).toBe('ThrottlingError');
     stack.sim.inject({ endpoint: 'listJobs', times: 1, action: { kind: 'status', status: 503, code: 'ServiceUnavailable' } });

@@ -26,7 +26,8 @@ describe('a reply naming another job than the one asked for', () => {
 
   const fineTune = (id: string) =>
     stack.raw({
-      query: 'query($id: ID!) { fineTune(id: $id) { __typename ... on FineTuneJob { id } ... on UpstreamError { code requestId httpStatus } } }',
+      query:
+        'query($id: ID!) { fineTune(id: $id) { __typename ... on FineTuneJob { id } ... on UpstreamError { code requestId httpStatus } } }',
       variables: { id },
     });
 
@@ -35,7 +36,9 @@ describe('a reply naming another job than the one asked for', () => {
     const crossed = await fineTune(asked);
     const call = stack.sim.calls.at(-1)!;
     expect(call.jobId).toBe(asked);
-    expect(crossed.body).toEqual({ data: { fineTune: { __typename: 'UpstreamError', code: 'MismatchedJob', requestId: call.requestId, httpStatus: null } } });
+    expect(crossed.body).toEqual({
+      data: { fineTune: { __typename: 'UpstreamError', code: 'MismatchedJob', requestId: call.requestId, httpStatus: null } },
+    });
 
     // The next ask goes upstream again and gets the asked job.
     const calls = stack.sim.calls.length;
@@ -49,13 +52,17 @@ describe('a reply naming another job than the one asked for', () => {
     const { body } = await stack.raw({
       query: `{ a: fineTune(id: "${asked}") { __typename ... on UpstreamError { code } } b: fineTune(id: "${other}") { __typename ... on FineTuneJob { id } } }`,
     });
-    expect(body).toEqual({ data: { a: { __typename: 'UpstreamError', code: 'MismatchedJob' }, b: { __typename: 'FineTuneJob', id: other } } });
+    expect(body).toEqual({
+      data: { a: { __typename: 'UpstreamError', code: 'MismatchedJob' }, b: { __typename: 'FineTuneJob', id: other } },
+    });
   });
 
   it('a subscription never shows the other job as the watched one', async () => {
     stack.sim.inject({ endpoint: 'getJob', jobId: asked, action: { kind: 'other-job', jobId: other } });
     const subscription = await subscribe(`${stack.url}/graphql`, WatchJobStatusDocument, { id: asked });
     const events = await subscription.rest(10_000);
-    expect(events.map((event) => event.data?.fineTuneStatus)).toEqual([expect.objectContaining({ __typename: 'UpstreamError', code: 'MismatchedJob' })]);
+    expect(events.map((event) => event.data?.fineTuneStatus)).toEqual([
+      expect.objectContaining({ __typename: 'UpstreamError', code: 'MismatchedJob' }),
+    ]);
   });
 });

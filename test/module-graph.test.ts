@@ -100,7 +100,9 @@ describe('module graph of src/', () => {
     const violations = [...graph]
       .filter(([file]) => file.startsWith(from))
       .flatMap(([file, targets]) =>
-        targets.filter((target) => !target.startsWith(from) && to.some((above) => target.startsWith(above))).map((target) => `${file} -> ${target}`),
+        targets
+          .filter((target) => !target.startsWith(from) && to.some((above) => target.startsWith(above)))
+          .map((target) => `${file} -> ${target}`),
       );
     expect(violations).toEqual([]);
   });

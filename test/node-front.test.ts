@@ -86,7 +86,11 @@ interface Side {
 }
 
 /** Starts both sides (same env and options) before a describe block's tests and closes them after. */
-function startSides(assign: (sides: [Side, Side]) => void, env: Record<string, string | undefined> = {}, options?: Parameters<typeof startSide>[2]): void {
+function startSides(
+  assign: (sides: [Side, Side]) => void,
+  env: Record<string, string | undefined> = {},
+  options?: Parameters<typeof startSide>[2],
+): void {
   let started: [Side, Side] | undefined;
   beforeAll(async () => {
     started = await Promise.all([startSide('on', env, options), startSide('off', env, options)]);
@@ -97,7 +101,11 @@ function startSides(assign: (sides: [Side, Side]) => void, env: Record<string, s
   });
 }
 
-async function startSide(name: 'on' | 'off', env: Record<string, string | undefined> = {}, options: Pick<StackOptions, 'tracerProvider'> = {}): Promise<Side> {
+async function startSide(
+  name: 'on' | 'off',
+  env: Record<string, string | undefined> = {},
+  options: Pick<StackOptions, 'tracerProvider'> = {},
+): Promise<Side> {
   const logs = createLogCapture();
   const stack = await startStack({
     env: { ...ENV, ...env, GRAPHQL_NODE_FRONT: name },
@@ -146,7 +154,8 @@ async function send(endpoint: string, spec: RequestSpec, signal?: AbortSignal): 
   const headers = spec.headers ?? DEFAULT_HEADERS;
   const method = spec.method ?? 'POST';
   if (spec.http) return sendWithNodeHttp(url, method, headers, spec.body, spec.http);
-  const body = method === 'GET' || method === 'HEAD' ? null : typeof spec.body === 'string' ? spec.body : new Blob([Buffer.from(spec.body)]);
+  const body =
+    method === 'GET' || method === 'HEAD' ? null : typeof spec.body === 'string' ? spec.body : new Blob([Buffer.from(spec.body)]);
   const response = await fetch(url, { method, headers, body, signal: signal ?? null });
   return { status: response.status, headers: headerRecord(response.headers.entries()), text: await response.text() };
 }
@@ -170,7 +179,9 @@ function sendWithNodeHttp(
         response.on('end', () =>
           resolve({
             status: response.statusCode ?? 0,
-            headers: headerRecord(Object.entries(response.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : String(value)])),
+            headers: headerRecord(
+              Object.entries(response.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : String(value)]),
+            ),
             text: Buffer.concat(chunks).toString('utf8'),
           }),
         );
@@ -240,7 +251,8 @@ async function exchange(side: Side, spec: RequestSpec, before?: (side: Side) => 
   const requestIds = calls.map((call) => call.requestId);
   // Every UUID in the answer is a request_id of this request's own upstream calls, an errorId,
   // or part of the demo data (training file ids, the same on both stacks).
-  for (const [uuid] of raw.text.matchAll(new RegExp(UUID, 'g'))) expect([...requestIds, ...errorIds, ...fixtureUuids(raw.text)]).toContain(uuid);
+  for (const [uuid] of raw.text.matchAll(new RegExp(UUID, 'g')))
+    expect([...requestIds, ...errorIds, ...fixtureUuids(raw.text)]).toContain(uuid);
   const normalise = (text: string): string => {
     let result = text;
     for (const requestId of requestIds) result = result.replaceAll(requestId, UPSTREAM_REQUEST_ID);
@@ -285,7 +297,8 @@ async function exchange(side: Side, spec: RequestSpec, before?: (side: Side) => 
 /** UUIDs of the demo data (training file ids): part of the data, the same on both stacks. */
 function fixtureUuids(text: string): string[] {
   const ids: string[] = [];
-  for (const match of text.matchAll(/"(?:trainingFileIds|validationFileIds)":\[([^\]]*)\]/g)) ids.push(...(match[1]!.match(new RegExp(UUID, 'g')) ?? []));
+  for (const match of text.matchAll(/"(?:trainingFileIds|validationFileIds)":\[([^\]]*)\]/g))
+    ids.push(...(match[1]!.match(new RegExp(UUID, 'g')) ?? []));
   return ids;
 }
 
@@ -442,18 +455,33 @@ describe('the Node front answers exactly as whatwg-node’s adapter does', () =>
         post('directives', query, { variables: { id: MISSING_ID, withJob: true } }),
       ]);
       expectPaths(pairs, ['direct', 'direct', 'direct', 'direct']);
-      expect(pairs.map((pair) => Object.keys(bodyOf(pair.on).data.fineTune))).toEqual([['__typename', 'id', 'model', 'hyperParameters'], ['__typename'], ['__typename'], ['__typename', 'code']]);
+      expect(pairs.map((pair) => Object.keys(bodyOf(pair.on).data.fineTune))).toEqual([
+        ['__typename', 'id', 'model', 'hyperParameters'],
+        ['__typename'],
+        ['__typename'],
+        ['__typename', 'code'],
+      ]);
     });
 
     it('_entities (a federation router’s call) stays on Yoga: it is never compiled', async () => {
       const query = `query Entities($r: [_Any!]!) { _entities(representations: $r) { ... on FineTuneJob { id status } } }`;
-      const spec = post('entities', query, { variables: { r: [{ __typename: 'FineTuneJob', id: JOB_ID }, { __typename: 'FineTuneJob', id: MISSING_ID }] } });
+      const spec = post('entities', query, {
+        variables: {
+          r: [
+            { __typename: 'FineTuneJob', id: JOB_ID },
+            { __typename: 'FineTuneJob', id: MISSING_ID },
+          ],
+        },
+      });
       const [, second] = await twice(on, off, spec, 'direct');
       expect(bodyOf(second!.on).data._entities[0]).toEqual({ id: JOB_ID, status: expect.any(String) });
     });
 
     it('variables: a known text with other variable values is still the front’s (and the answer is for those values)', async () => {
-      const ids = on.stack.sim.jobs().slice(6, 9).map((job) => job.job_id);
+      const ids = on.stack.sim
+        .jobs()
+        .slice(6, 9)
+        .map((job) => job.job_id);
       const pairs = await compareSides(
         on,
         off,
@@ -492,15 +520,29 @@ describe('the Node front answers exactly as whatwg-node’s adapter does', () =>
     });
 
     it('upstream 500: UpstreamError with the upstream request_id', async () => {
-      const [, routed] = await twice(on, off, post('fault-500', SMALL_JOB.replace('requestId', 'requestId ... on UpstreamError { httpStatus }'), { variables: { id: MISSING_ID } }), 'direct', {
-        before: (side) => side.stack.sim.inject({ endpoint: 'getJob', times: 1, action: { kind: 'status', status: 500, code: 'InternalError' } }),
-      });
+      const [, routed] = await twice(
+        on,
+        off,
+        post('fault-500', SMALL_JOB.replace('requestId', 'requestId ... on UpstreamError { httpStatus }'), {
+          variables: { id: MISSING_ID },
+        }),
+        'direct',
+        {
+          before: (side) =>
+            side.stack.sim.inject({ endpoint: 'getJob', times: 1, action: { kind: 'status', status: 500, code: 'InternalError' } }),
+        },
+      );
       expect(bodyOf(routed!.on).data.fineTune).toMatchObject({ __typename: 'UpstreamError', code: 'InternalError', httpStatus: 500 });
     });
 
     it('upstream 429 with Retry-After: ThrottlingError', async () => {
       const [, routed] = await twice(on, off, post('fault-429', JOB_BY_ID, { variables: { id: MISSING_ID } }), 'direct', {
-        before: (side) => side.stack.sim.inject({ endpoint: 'getJob', times: 1, action: { kind: 'status', status: 429, code: 'Throttling', retryAfter: '7' } }),
+        before: (side) =>
+          side.stack.sim.inject({
+            endpoint: 'getJob',
+            times: 1,
+            action: { kind: 'status', status: 429, code: 'Throttling', retryAfter: '7' },
+          }),
       });
       expect(bodyOf(routed!.on).data.fineTune).toMatchObject({ __typename: 'ThrottlingError', retryAfter: 7 });
     });
@@ -581,9 +623,15 @@ describe('the Node front answers exactly as whatwg-node’s adapter does', () =>
     it('a subscription of a known document stays on Yoga', async () => {
       const withSubscription = `query Q { fineTune(id: "${JOB_ID}") { __typename } }
         subscription S { fineTuneStatus(id: "${JOB_ID}") { __typename } }`;
-      await twice(on, off, { ...post('subscription', withSubscription, { operationName: 'S' }), headers: { ...DEFAULT_HEADERS, accept: 'application/json' } }, 'direct', {
-        teach: post('subscription', withSubscription, { operationName: 'Q' }),
-      });
+      await twice(
+        on,
+        off,
+        { ...post('subscription', withSubscription, { operationName: 'S' }), headers: { ...DEFAULT_HEADERS, accept: 'application/json' } },
+        'direct',
+        {
+          teach: post('subscription', withSubscription, { operationName: 'Q' }),
+        },
+      );
     });
 
     it('an operationName naming the only operation, and a wrong name for an anonymous one', async () => {
@@ -602,7 +650,11 @@ describe('the Node front answers exactly as whatwg-node’s adapter does', () =>
       ['application/graphql-response+json', 'application/graphql-response+json', 'direct'],
       ['with quality values', 'application/graphql-response+json, application/json;q=0.9', 'direct'],
       ['json preferred by quality but listed second', 'application/graphql-response+json;q=0.1, application/json', 'direct'],
-      ['urql’s default', 'application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed', 'direct'],
+      [
+        'urql’s default',
+        'application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed',
+        'direct',
+      ],
       ['text/event-stream only', 'text/event-stream', 'direct'],
       ['multipart/mixed only', 'multipart/mixed', 'direct'],
       ['application/json in ISO-8859-1', 'application/json; charset=iso-8859-1', 'direct'],
@@ -639,7 +691,8 @@ describe('the Node front answers exactly as whatwg-node’s adapter does', () =>
   // Each body carries (or is about) a text the front knows: what sends a request to Yoga is the
   // oddity alone. `route` marks the few the front may take because Yoga reads them the same way.
   describe('odd bodies and content types: left to Yoga (or safely taken), answered identically', () => {
-    const known = (extra: Record<string, unknown> = {}) => JSON.stringify({ query: tagged('odd-bodies', SMALL_JOB), variables: { id: JOB_ID }, ...extra });
+    const known = (extra: Record<string, unknown> = {}) =>
+      JSON.stringify({ query: tagged('odd-bodies', SMALL_JOB), variables: { id: JOB_ID }, ...extra });
     const teach: RequestSpec = { body: known() };
 
     const CASES: [string, RequestSpec, Path][] = [
@@ -656,31 +709,74 @@ describe('the Node front answers exactly as whatwg-node’s adapter does', () =>
       ['a duplicate key (the last one wins)', { body: known().replace('{', `{"query":"{ __typename }",`) }, 'direct'],
       ['a __proto__ key', { body: known().replace('{', '{"__proto__":{"x":1},') }, 'direct'],
       // No manifest here: Yoga ignores the extension (no persisted-operations plugin), and so may the front.
-      ['extensions with persistedQuery (no manifest configured)', { body: known({ extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } }) }, 'direct'],
+      [
+        'extensions with persistedQuery (no manifest configured)',
+        { body: known({ extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } }) },
+        'direct',
+      ],
       ['other extensions', { body: known({ extensions: { tracing: true } }) }, 'direct'],
-      ['content-type application/json; charset=utf-8', { body: known(), headers: { 'content-type': 'application/json; charset=utf-8' } }, 'direct'],
-      ['content-type application/json;charset=UTF-8', { body: known(), headers: { 'content-type': 'application/json;charset=UTF-8' } }, 'direct'],
-      ['content-type application/json; charset=iso-8859-1', { body: known(), headers: { 'content-type': 'application/json; charset=iso-8859-1' } }, 'direct'],
+      [
+        'content-type application/json; charset=utf-8',
+        { body: known(), headers: { 'content-type': 'application/json; charset=utf-8' } },
+        'direct',
+      ],
+      [
+        'content-type application/json;charset=UTF-8',
+        { body: known(), headers: { 'content-type': 'application/json;charset=UTF-8' } },
+        'direct',
+      ],
+      [
+        'content-type application/json; charset=iso-8859-1',
+        { body: known(), headers: { 'content-type': 'application/json; charset=iso-8859-1' } },
+        'direct',
+      ],
       ['content-type Application/JSON', { body: known(), headers: { 'content-type': 'Application/JSON' } }, 'adapter'],
-      ['content-type application/graphql-response+json', { body: known(), headers: { 'content-type': 'application/graphql-response+json' } }, 'adapter'],
+      [
+        'content-type application/graphql-response+json',
+        { body: known(), headers: { 'content-type': 'application/graphql-response+json' } },
+        'adapter',
+      ],
       ['content-type text/plain (CSRF refusal)', { body: known(), headers: { 'content-type': 'text/plain' } }, 'adapter'],
-      ['content-type application/x-www-form-urlencoded', { body: `query=${encodeURIComponent(tagged('odd-bodies', SMALL_JOB))}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 'adapter'],
+      [
+        'content-type application/x-www-form-urlencoded',
+        {
+          body: `query=${encodeURIComponent(tagged('odd-bodies', SMALL_JOB))}`,
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        },
+        'adapter',
+      ],
       ['no content-type', { body: known(), headers: {}, http: {} }, 'adapter'],
       ['an empty body', { body: '' }, 'adapter'],
       ['a body over GRAPHQL_MAX_BODY_BYTES', { body: known({ variables: { id: JOB_ID, pad: 'x'.repeat(MAX_BODY_BYTES) } }) }, 'adapter'],
       ['a body of exactly GRAPHQL_MAX_BODY_BYTES', { body: padTo(known(), MAX_BODY_BYTES) }, 'direct'],
       ['a body one byte over GRAPHQL_MAX_BODY_BYTES', { body: padTo(known(), MAX_BODY_BYTES + 1) }, 'adapter'],
       ['a chunked body (no content-length)', { body: known(), headers: DEFAULT_HEADERS, http: { chunked: true } }, 'adapter'],
-      ['a chunked body over the limit', { body: padTo(known(), MAX_BODY_BYTES + 10), headers: DEFAULT_HEADERS, http: { chunked: true } }, 'adapter'],
+      [
+        'a chunked body over the limit',
+        { body: padTo(known(), MAX_BODY_BYTES + 10), headers: DEFAULT_HEADERS, http: { chunked: true } },
+        'adapter',
+      ],
       [
         'a body in two packets, split inside a multi-byte character',
-        { body: known({ variables: { id: 'ft-😀-split' } }), http: { splitAt: Buffer.from(known({ variables: { id: 'ft-😀-split' } })).indexOf('😀') + 2 }, headers: DEFAULT_HEADERS },
+        {
+          body: known({ variables: { id: 'ft-😀-split' } }),
+          http: { splitAt: Buffer.from(known({ variables: { id: 'ft-😀-split' } })).indexOf('😀') + 2 },
+          headers: DEFAULT_HEADERS,
+        },
         'direct',
       ],
       ['a gzip-encoded body', { body: gzipSync(known()), headers: { ...DEFAULT_HEADERS, 'content-encoding': 'gzip' } }, 'adapter'],
       ['a body starting with a UTF-8 byte order mark', { body: `\uFEFF${known()}` }, 'direct'],
       ['invalid UTF-8 in a variable', { body: withBytes(known({ variables: { id: 'ft-@@' } }), '@@', [0xff, 0xfe, 0xc3]) }, 'direct'],
-      ['a GET with the query in the URL', { body: '', method: 'GET', search: new URLSearchParams({ query: tagged('odd-bodies', SMALL_JOB), variables: JSON.stringify({ id: JOB_ID }) }).toString() }, 'direct'],
+      [
+        'a GET with the query in the URL',
+        {
+          body: '',
+          method: 'GET',
+          search: new URLSearchParams({ query: tagged('odd-bodies', SMALL_JOB), variables: JSON.stringify({ id: JOB_ID }) }).toString(),
+        },
+        'direct',
+      ],
     ];
 
     it.each(CASES)('%s', async (_name, spec, path) => {
@@ -691,7 +787,12 @@ describe('the Node front answers exactly as whatwg-node’s adapter does', () =>
 
   describe('a bug (an unexpected error) in a resolver: masked alike', () => {
     it('data null: "Unexpected error." with an errorId of its own per request, on the request line', async () => {
-      const pairs = await twice(on, off, post('bug', `query Buggy($id: ID!) { fineTune(id: $id) { __typename } }`, { variables: { id: BUG_ID } }), 'direct');
+      const pairs = await twice(
+        on,
+        off,
+        post('bug', `query Buggy($id: ID!) { fineTune(id: $id) { __typename } }`, { variables: { id: BUG_ID } }),
+        'direct',
+      );
       const all = pairs.flatMap((pair) => [pair.on, pair.off]);
       for (const answer of all) {
         const body = bodyOf(answer);
@@ -734,8 +835,12 @@ describe('the Node front answers exactly as whatwg-node’s adapter does', () =>
       const labels = { operationName: 'Telemetry', operationType: 'query' };
       const deltas = (before: string, after: string) => ({
         requests: sampleValue(after, 'graphql_envelop_request', labels) - sampleValue(before, 'graphql_envelop_request', labels),
-        duration: sampleValue(after, 'graphql_envelop_request_duration_count', labels) - sampleValue(before, 'graphql_envelop_request_duration_count', labels),
-        execute: sampleValue(after, 'graphql_envelop_phase_execute_count', labels) - sampleValue(before, 'graphql_envelop_phase_execute_count', labels),
+        duration:
+          sampleValue(after, 'graphql_envelop_request_duration_count', labels) -
+          sampleValue(before, 'graphql_envelop_request_duration_count', labels),
+        execute:
+          sampleValue(after, 'graphql_envelop_phase_execute_count', labels) -
+          sampleValue(before, 'graphql_envelop_phase_execute_count', labels),
         http:
           sampleValue(after, 'graphql_yoga_http_duration_count', { ...labels, method: 'POST', statusCode: '200' }) -
           sampleValue(before, 'graphql_yoga_http_duration_count', { ...labels, method: 'POST', statusCode: '200' }),
@@ -859,7 +964,10 @@ describe('NODE_ENV=development: the cause of a bug shown alike', () => {
   it('the same originalError (message and stack) in the answer', async () => {
     const [, routed] = await twice(on, off, post('dev-bug', `query DevBug { fineTune(id: "${BUG_ID}") { __typename } }`), 'direct');
     const error = bodyOf(routed!.on).errors![0]!;
-    expect(error.extensions).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', originalError: { message: expect.stringContaining('job_id'), stack: expect.stringContaining('TypeError') } });
+    expect(error.extensions).toMatchObject({
+      code: 'INTERNAL_SERVER_ERROR',
+      originalError: { message: expect.stringContaining('job_id'), stack: expect.stringContaining('TypeError') },
+    });
   });
 });
 
@@ -869,7 +977,15 @@ describe('CORS: with no origins configured, an Origin header changes nothing', (
   startSides((started) => ([on, off] = started));
 
   it('a cross-origin request: the front answers, without CORS headers, as Yoga', async () => {
-    const [, routed] = await twice(on, off, { ...post('origin-no-cors', SMALL_JOB, { variables: { id: JOB_ID } }), headers: { ...DEFAULT_HEADERS, origin: 'https://app.example.com' } }, 'direct');
+    const [, routed] = await twice(
+      on,
+      off,
+      {
+        ...post('origin-no-cors', SMALL_JOB, { variables: { id: JOB_ID } }),
+        headers: { ...DEFAULT_HEADERS, origin: 'https://app.example.com' },
+      },
+      'direct',
+    );
     expect(Object.keys(routed!.on.headers).filter((name) => name.startsWith('access-control-'))).toEqual([]);
   });
 });
@@ -902,7 +1018,11 @@ describe('CORS: with origins configured, the same CORS headers as Yoga', () => {
     await twice(
       on,
       off,
-      { body: '', method: 'OPTIONS', headers: { origin: ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } },
+      {
+        body: '',
+        method: 'OPTIONS',
+        headers: { origin: ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      },
       'adapter',
     );
   });
@@ -946,7 +1066,8 @@ describe('forwarding mode (DASHSCOPE_FORWARD_AUTH): the caller’s credential, o
     const [, routed] = await twice(on, off, withAuthorization, 'direct');
     expect(bodyOf(routed!.on).data.fineTune.__typename).toBe(typename);
     // The key the upstream received is the caller's own, on the front too.
-    if (authorization?.startsWith('Bearer ')) expect(routed!.on.calls.map((call) => call.apiKey)).toEqual([authorization.slice('Bearer '.length)]);
+    if (authorization?.startsWith('Bearer '))
+      expect(routed!.on.calls.map((call) => call.apiKey)).toEqual([authorization.slice('Bearer '.length)]);
     expect(routed!.on.rawText).not.toContain(DEMO_API_KEY);
   });
 
@@ -955,7 +1076,11 @@ describe('forwarding mode (DASHSCOPE_FORWARD_AUTH): the caller’s credential, o
       ...post('forwarding-isolation', SMALL_JOB, { variables: { id: JOB_ID } }),
       headers: { ...DEFAULT_HEADERS, authorization },
     });
-    const pairs = await compareSides(on, off, [spec(`Bearer ${DEMO_API_KEY}`), spec(`Bearer ${DEMO_API_KEY}`), spec('Bearer sk-other-0123456789')]);
+    const pairs = await compareSides(on, off, [
+      spec(`Bearer ${DEMO_API_KEY}`),
+      spec(`Bearer ${DEMO_API_KEY}`),
+      spec('Bearer sk-other-0123456789'),
+    ]);
     expectPaths(pairs, ['direct', 'direct', 'direct']);
     expect(pairs.map((pair) => bodyOf(pair.on).data.fineTune.__typename)).toEqual(['FineTuneJob', 'FineTuneJob', 'AuthenticationError']);
   });
@@ -1017,7 +1142,10 @@ describe('a persisted-operations manifest (trusted documents optional)', () => {
       { body: JSON.stringify({ documentId: listId, variables }) },
     ]);
     expectPaths(pairs, ['direct', 'direct', 'direct']);
-    expect(pairs.slice(0, 2).map((pair) => bodyOf(pair.off).errors?.[0]?.extensions?.code)).toEqual(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_PARSE_FAILED']);
+    expect(pairs.slice(0, 2).map((pair) => bodyOf(pair.off).errors?.[0]?.extensions?.code)).toEqual([
+      'GRAPHQL_PARSE_FAILED',
+      'GRAPHQL_PARSE_FAILED',
+    ]);
     expect(bodyOf(pairs[2]!.on).data.fineTunes.__typename).toBe('JobConnection');
   });
 
@@ -1056,7 +1184,10 @@ describe('tracing: the same spans on both paths', () => {
   let on: Side;
   let off: Side;
   beforeAll(async () => {
-    [on, off] = await Promise.all([startSide('on', {}, { tracerProvider: providers.on }), startSide('off', {}, { tracerProvider: providers.off })]);
+    [on, off] = await Promise.all([
+      startSide('on', {}, { tracerProvider: providers.on }),
+      startSide('off', {}, { tracerProvider: providers.off }),
+    ]);
   });
   afterAll(async () => {
     await Promise.all([on?.stack.close(), off?.stack.close()]);
@@ -1085,7 +1216,12 @@ describe('tracing: the same spans on both paths', () => {
         name: span.name,
         kind: span.kind,
         status: span.status,
-        parent: span === serverSpan ? 'incoming traceparent' : span.parentSpanContext?.spanId === serverSpan.spanContext().spanId ? 'server span' : 'other',
+        parent:
+          span === serverSpan
+            ? 'incoming traceparent'
+            : span.parentSpanContext?.spanId === serverSpan.spanContext().spanId
+              ? 'server span'
+              : 'other',
         attributes,
         events: span.events.map((event) => event.name),
       };
@@ -1094,12 +1230,18 @@ describe('tracing: the same spans on both paths', () => {
   };
 
   it.each([
-    ['a job and a missing job', `query Traced { a: fineTune(id: "${JOB_ID}") { __typename } b: fineTune(id: "${MISSING_ID}") { __typename } }`],
+    [
+      'a job and a missing job',
+      `query Traced { a: fineTune(id: "${JOB_ID}") { __typename } b: fineTune(id: "${MISSING_ID}") { __typename } }`,
+    ],
     ['a page', `query TracedPage { fineTunes(page: { size: 2 }) { __typename } }`],
     ['a bug', `query TracedBug { fineTune(id: "${BUG_ID}") { __typename } }`],
   ])('%s', async (name, query) => {
     const traceparent = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7' };
-    const spec: RequestSpec = { ...post(`tracing ${name}`, query), headers: { ...DEFAULT_HEADERS, traceparent: `00-${traceparent.traceId}-${traceparent.spanId}-01` } };
+    const spec: RequestSpec = {
+      ...post(`tracing ${name}`, query),
+      headers: { ...DEFAULT_HEADERS, traceparent: `00-${traceparent.traceId}-${traceparent.spanId}-01` },
+    };
     for (const side of [on, off]) await exchange(side, spec);
     exporters.on.reset();
     exporters.off.reset();

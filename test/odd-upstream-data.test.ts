@@ -23,7 +23,11 @@ const odd: WireJob[] = [
 describe('upstream data that does not match the docs', () => {
   let stack: Stack;
   beforeAll(async () => {
-    const page = [...odd, { status: 'RUNNING', model: 'no id at all' } as unknown as WireJob, ...createDemoJobs({ count: 3, vendorExamples: false })];
+    const page = [
+      ...odd,
+      { status: 'RUNNING', model: 'no id at all' } as unknown as WireJob,
+      ...createDemoJobs({ count: 3, vendorExamples: false }),
+    ];
     stack = await startStack({ simulator: { tenants: { [DEMO_API_KEY]: page } } });
   });
   afterAll(() => stack.close());
@@ -62,6 +66,11 @@ describe('upstream data that does not match the docs', () => {
 
   it('answers a job with only an id', async () => {
     const result = await stack.query(JobByIdDocument, { id: 'ft-odd-bare' });
-    expect(result.data?.fineTune).toMatchObject({ __typename: 'FineTuneJob', hyperParameters: null, trainingFileIds: [], createdAt: '2030-01-01T00:00:02+08:00' });
+    expect(result.data?.fineTune).toMatchObject({
+      __typename: 'FineTuneJob',
+      hyperParameters: null,
+      trainingFileIds: [],
+      createdAt: '2030-01-01T00:00:02+08:00',
+    });
   });
 });

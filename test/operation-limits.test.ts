@@ -49,13 +49,16 @@ describe('operation limits (graphql-armor + upstream-field cost)', () => {
   });
 
   it('a structural cost bomb (40 full pages of jobs) is refused by the cost limit', async () => {
-    const job = 'id jobName status rawStatus model baseModel createTime endTime createdAt endedAt durationSeconds isTerminal hyperParameters { nEpochs raw }';
-    const page = (i: number) => `p${i}: fineTunes(page: { number: ${i + 1} }) { ... on JobConnection { nodes { ${job} } edges { node { ${job} } } } }`;
+    const job =
+      'id jobName status rawStatus model baseModel createTime endTime createdAt endedAt durationSeconds isTerminal hyperParameters { nEpochs raw }';
+    const page = (i: number) =>
+      `p${i}: fineTunes(page: { number: ${i + 1} }) { ... on JobConnection { nodes { ${job} } edges { node { ${job} } } } }`;
     await refused(`{ ${Array.from({ length: 40 }, (_, i) => page(i)).join(' ')} }`, /Query Cost limit of 5000 exceeded/);
   });
 
   it('a depth bomb is refused', async () => {
-    const deep = '{ __type(name: "Query") { fields { type { fields { type { fields { type { fields { type { fields { name } } } } } } } } } } }';
+    const deep =
+      '{ __type(name: "Query") { fields { type { fields { type { fields { type { fields { type { fields { name } } } } } } } } } } }';
     await refused(deep, /depth limit of 10 exceeded, found 11/i);
   });
 
@@ -113,7 +116,10 @@ describe('operation limits (graphql-armor + upstream-field cost)', () => {
   });
 
   it('ordinary operations stay allowed: 50 aliases with 21 upstream-hitting fields, full job selections', async () => {
-    const ids = stack.sim.jobs().slice(10, 30).map((job) => job.job_id);
+    const ids = stack.sim
+      .jobs()
+      .slice(10, 30)
+      .map((job) => job.job_id);
     expect(ids).toHaveLength(20);
     const jobs = ids
       .map(
@@ -142,7 +148,13 @@ describe('operation limits (graphql-armor + upstream-field cost)', () => {
   });
 
   it("GraphiQL's full introspection query is allowed", async () => {
-    const query = getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true });
+    const query = getIntrospectionQuery({
+      descriptions: true,
+      specifiedByUrl: true,
+      directiveIsRepeatable: true,
+      schemaDescription: true,
+      inputValueDeprecation: true,
+    });
     const { status, body } = await stack.raw({ query });
     expect(status).toBe(200);
     expect(body.data.__schema.queryType.name).toBe('Query');
@@ -210,10 +222,17 @@ describe('HTTP protections', () => {
   it('CORS is off by default: no Access-Control-Allow-Origin for a foreign page', async () => {
     const preflight = await fetch(`${stack.url}/graphql`, {
       method: 'OPTIONS',
-      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      headers: {
+        origin: 'https://evil.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
     });
     expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
-    const answer = await post(JSON.stringify({ query: '{ __typename }' }), { 'content-type': 'application/json', origin: 'https://evil.example' });
+    const answer = await post(JSON.stringify({ query: '{ __typename }' }), {
+      'content-type': 'application/json',
+      origin: 'https://evil.example',
+    });
     expect(answer.headers.get('access-control-allow-origin')).toBeNull();
   });
 
@@ -223,7 +242,11 @@ describe('HTTP protections', () => {
       expect((await fetch(`${own.url}/health`)).status).toBe(200);
       const ready = await fetch(`${own.url}/ready`);
       expect(ready.status).toBe(200);
-      expect(await ready.json()).toEqual({ ready: true, draining: false, upstream: { circuit: 'closed', active: 0, queued: 0, limit: 16 } });
+      expect(await ready.json()).toEqual({
+        ready: true,
+        draining: false,
+        upstream: { circuit: 'closed', active: 0, queued: 0, limit: 16 },
+      });
       own.gateway.drain();
       const draining = await fetch(`${own.url}/ready`);
       expect(draining.status).toBe(503);
@@ -262,7 +285,11 @@ describe('CORS_ORIGINS', () => {
   });
 
   const post = (origin: string) =>
-    fetch(`${stack.url}/graphql`, { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+    fetch(`${stack.url}/graphql`, {
+      method: 'POST',
+      headers: { origin, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
 
   it('reflects a listed origin on answers too, varying by Origin', async () => {
     for (const origin of ['https://app.example.com', 'https://admin.example.com']) {

@@ -9,7 +9,13 @@ describe('bounded concurrency towards the upstream, with a bounded queue that fa
   let stack: Stack;
   beforeAll(async () => {
     stack = await startStack({
-      env: { ...NO_CACHE, DASHSCOPE_MAX_CONCURRENCY: '2', DASHSCOPE_MAX_QUEUE: '2', DASHSCOPE_TIMEOUT_MS: '10000', DASHSCOPE_RETRY_MAX: '0' },
+      env: {
+        ...NO_CACHE,
+        DASHSCOPE_MAX_CONCURRENCY: '2',
+        DASHSCOPE_MAX_QUEUE: '2',
+        DASHSCOPE_TIMEOUT_MS: '10000',
+        DASHSCOPE_RETRY_MAX: '0',
+      },
       // Long enough that the slots stay taken while the test makes its point, on a busy machine too.
       simulator: { latencyMs: 1_500 },
     });

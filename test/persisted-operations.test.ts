@@ -29,7 +29,12 @@ describe('PERSISTED_OPERATIONS_ONLY=true: only trusted documents run', () => {
     const { fineTunes } = await client.request(JobListDocument, { page: { number: 1, size: 3 } });
     expect(fineTunes.__typename).toBe('JobConnection');
     if (fineTunes.__typename !== 'JobConnection') return;
-    expect(fineTunes.nodes.map((job) => job.id)).toEqual(stack.sim.jobs().slice(0, 3).map((job) => job.job_id));
+    expect(fineTunes.nodes.map((job) => job.id)).toEqual(
+      stack.sim
+        .jobs()
+        .slice(0, 3)
+        .map((job) => job.job_id),
+    );
 
     const { fineTune } = await client.request(JobDetailsDocument, { id: EXAMPLE_JOB_ID });
     expect(fineTune).toMatchObject({ __typename: 'FineTuneJob', id: EXAMPLE_JOB_ID, status: 'SUCCEEDED', durationSeconds: 1053 });
@@ -72,7 +77,10 @@ describe('PERSISTED_OPERATIONS_ONLY=true: only trusted documents run', () => {
     const since = stack.sim.calls.length;
     const unknown = await stack.raw({ documentId: `sha256:${'0'.repeat(64)}`, variables: {} });
     expect(unknown.status).toBe(400);
-    expect(unknown.body.errors?.[0]).toMatchObject({ message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } });
+    expect(unknown.body.errors?.[0]).toMatchObject({
+      message: 'PersistedQueryNotFound',
+      extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' },
+    });
     const empty = await stack.raw({ variables: {} });
     expect(empty.status).toBe(400);
     expect(empty.body.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_ID_REQUIRED');
@@ -126,7 +134,9 @@ describe('a manifest without PERSISTED_OPERATIONS_ONLY: both ids and text run', 
   afterAll(() => stack.close());
 
   it('runs trusted documents by id and any other document as text', async () => {
-    const byId = await createGatewayClient({ url: `${stack.url}/graphql`, persisted: true }).request(JobDetailsDocument, { id: EXAMPLE_JOB_ID });
+    const byId = await createGatewayClient({ url: `${stack.url}/graphql`, persisted: true }).request(JobDetailsDocument, {
+      id: EXAMPLE_JOB_ID,
+    });
     expect(byId.fineTune).toMatchObject({ __typename: 'FineTuneJob', id: EXAMPLE_JOB_ID });
     const asText = await createGatewayClient({ url: `${stack.url}/graphql` }).request(JobDetailsDocument, { id: EXAMPLE_JOB_ID });
     expect(asText).toEqual(byId);
@@ -166,7 +176,10 @@ describe('the manifest', () => {
   });
 
   it('PERSISTED_OPERATIONS_ONLY defaults to off', () => {
-    expect(loadConfig({ PERSISTED_OPERATIONS_MANIFEST: MANIFEST })).toMatchObject({ persistedOperationsManifest: MANIFEST, persistedOperationsOnly: false });
+    expect(loadConfig({ PERSISTED_OPERATIONS_MANIFEST: MANIFEST })).toMatchObject({
+      persistedOperationsManifest: MANIFEST,
+      persistedOperationsOnly: false,
+    });
   });
 });
 

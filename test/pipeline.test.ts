@@ -140,10 +140,14 @@ describe('a probe plugin sees every kind of request', () => {
   it('a chunked body: the adapter, with the same hooks', async () => {
     const result = await observe(async () => {
       const status = await new Promise<number>((resolve, reject) => {
-        const request = httpRequest(`${stack.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (response) => {
-          response.resume();
-          response.on('end', () => resolve(response.statusCode ?? 0));
-        });
+        const request = httpRequest(
+          `${stack.url}/graphql`,
+          { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } },
+          (response) => {
+            response.resume();
+            response.on('end', () => resolve(response.statusCode ?? 0));
+          },
+        );
         request.on('error', reject);
         const body = JSON.stringify({ query: print(JobByIdDocument), variables: { id: JOB_ID } });
         request.write(body.slice(0, 20));

@@ -10,7 +10,16 @@ describe('resilience and limits configuration', () => {
       retry: { max: 2, baseDelayMs: 200, maxDelayMs: 2_000 },
       upstreamConcurrency: { max: 128, min: 4, initial: 16, queue: 64 },
       breaker: { threshold: 5, cooldownMs: 5_000 },
-      limits: { maxBodyBytes: 1_000_000, maxAliases: 100, maxDepth: 10, maxTokens: 5_000, maxDirectives: 20, maxCost: 5_000, maxUpstreamFields: 50, maxEntityIds: 100 },
+      limits: {
+        maxBodyBytes: 1_000_000,
+        maxAliases: 100,
+        maxDepth: 10,
+        maxTokens: 5_000,
+        maxDirectives: 20,
+        maxCost: 5_000,
+        maxUpstreamFields: 50,
+        maxEntityIds: 100,
+      },
       corsOrigins: [],
       shutdownTimeoutMs: 10_000,
       shutdownDrainMs: 5_000,
@@ -46,7 +55,16 @@ describe('resilience and limits configuration', () => {
       retry: { max: 0, baseDelayMs: 50, maxDelayMs: 500 },
       upstreamConcurrency: { max: 4, min: 1, initial: 3, queue: 0 },
       breaker: { threshold: 10, cooldownMs: 30_000 },
-      limits: { maxBodyBytes: 50_000, maxAliases: 60, maxDepth: 8, maxTokens: 3_000, maxDirectives: 5, maxCost: 2_000, maxUpstreamFields: 20, maxEntityIds: 30 },
+      limits: {
+        maxBodyBytes: 50_000,
+        maxAliases: 60,
+        maxDepth: 8,
+        maxTokens: 3_000,
+        maxDirectives: 5,
+        maxCost: 2_000,
+        maxUpstreamFields: 20,
+        maxEntityIds: 30,
+      },
       corsOrigins: ['https://app.example.com', 'http://localhost:5173'],
       shutdownTimeoutMs: 2_000,
       shutdownDrainMs: 0,
@@ -56,7 +74,12 @@ describe('resilience and limits configuration', () => {
 
   it('rejects bad values, all at once', () => {
     try {
-      loadConfig({ DASHSCOPE_RETRY_MAX: '-1', DASHSCOPE_MAX_CONCURRENCY: '0', CORS_ORIGINS: 'https://app.example.com/, app.example.com', GRAPHQL_MAX_ALIASES: 'lots' });
+      loadConfig({
+        DASHSCOPE_RETRY_MAX: '-1',
+        DASHSCOPE_MAX_CONCURRENCY: '0',
+        CORS_ORIGINS: 'https://app.example.com/, app.example.com',
+        GRAPHQL_MAX_ALIASES: 'lots',
+      });
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);

@@ -25,7 +25,15 @@ describe('retry layer', () => {
   });
 
   const layer = (events: RetryEvent[], overrides: Partial<Parameters<typeof createRetryLayer>[0]> = {}) =>
-    createRetryLayer({ max: 3, baseDelayMs: 20, maxDelayMs: 50, deadlineMs: 5_000, random: () => 1, onRetry: (event) => events.push(event), ...overrides })(transport.send);
+    createRetryLayer({
+      max: 3,
+      baseDelayMs: 20,
+      maxDelayMs: 50,
+      deadlineMs: 5_000,
+      random: () => 1,
+      onRetry: (event) => events.push(event),
+      ...overrides,
+    })(transport.send);
 
   it('backs off exponentially up to the cap, then answers the last failure', async () => {
     const events: RetryEvent[] = [];

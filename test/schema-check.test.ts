@@ -57,16 +57,31 @@ describe('npm run schema:check (GraphQL Inspector)', () => {
   });
 
   it('lists a new enum value as dangerous without failing (the contract allows additions)', async () => {
-    const { code, output } = await check(['--old', 'schema/schema.graphql', '--new', file('enum.graphql', edit(CLIENT, /\n  UNKNOWN\n/, '\n  UNKNOWN\n  ARCHIVED\n'))]);
+    const { code, output } = await check([
+      '--old',
+      'schema/schema.graphql',
+      '--new',
+      file('enum.graphql', edit(CLIENT, /\n  UNKNOWN\n/, '\n  UNKNOWN\n  ARCHIVED\n')),
+    ]);
     expect(output).toMatch(/dangerous Enum value 'ARCHIVED' was added to enum 'FineTuneStatus'/);
     expect(code).toBe(0);
   });
 
   it('fails when the subgraph drops or changes the entity key', async () => {
-    const dropped = await check(['--old', 'schema/subgraph.graphql', '--new', file('nokey.graphql', edit(SUBGRAPH, '@key(fields: "id")', ''))]);
+    const dropped = await check([
+      '--old',
+      'schema/subgraph.graphql',
+      '--new',
+      file('nokey.graphql', edit(SUBGRAPH, '@key(fields: "id")', '')),
+    ]);
     expect(dropped.output).toMatch(/BREAKING +Directive 'key' was removed from object 'FineTuneJob'/);
     expect(dropped.code).toBe(1);
-    const changed = await check(['--old', 'schema/subgraph.graphql', '--new', file('otherkey.graphql', edit(SUBGRAPH, '@key(fields: "id")', '@key(fields: "jobName")'))]);
+    const changed = await check([
+      '--old',
+      'schema/subgraph.graphql',
+      '--new',
+      file('otherkey.graphql', edit(SUBGRAPH, '@key(fields: "id")', '@key(fields: "jobName")')),
+    ]);
     expect(changed.code).toBe(1);
   });
 
@@ -74,7 +89,10 @@ describe('npm run schema:check (GraphQL Inspector)', () => {
     const repo = join(dir, 'repo');
     mkdirSync(join(repo, 'schema'), { recursive: true });
     const git = (...args: string[]) =>
-      execFileSync('git', ['-c', 'user.email=ci@example.invalid', '-c', 'user.name=ci', '-c', 'commit.gpgsign=false', ...args], { cwd: repo, stdio: 'ignore' });
+      execFileSync('git', ['-c', 'user.email=ci@example.invalid', '-c', 'user.name=ci', '-c', 'commit.gpgsign=false', ...args], {
+        cwd: repo,
+        stdio: 'ignore',
+      });
     git('init', '--quiet');
     // The base had a field the code no longer has; the subgraph SDL did not exist yet.
     writeFileSync(join(repo, 'schema/schema.graphql'), withExtraField(CLIENT));
@@ -107,7 +125,15 @@ describe('npm run schema:check (GraphQL Inspector)', () => {
   it('sets the process exit code, for CI', () => {
     const run = spawnSync(
       process.execPath,
-      ['--import', 'tsx', 'src/tools/schema-check.ts', '--old', 'schema/schema.graphql', '--new', file('cli.graphql', withoutModel(CLIENT))],
+      [
+        '--import',
+        'tsx',
+        'src/tools/schema-check.ts',
+        '--old',
+        'schema/schema.graphql',
+        '--new',
+        file('cli.graphql', withoutModel(CLIENT)),
+      ],
       { cwd: ROOT, encoding: 'utf8' },
     );
     expect(run.stdout).toContain("Field 'model' was removed");

@@ -30,14 +30,50 @@ describe('checked-in schema artifacts', () => {
 const CONTRACT: Record<string, Record<string, string>> = {
   Query: { fineTunes: 'FineTunesResult!', fineTune: 'FineTuneResult!' },
   FineTuneJob: {
-    id: 'ID!', jobName: 'String', status: 'FineTuneStatus!', rawStatus: 'String!', finetunedOutput: 'String', model: 'String!',
-    baseModel: 'String', trainingFileIds: '[String!]!', validationFileIds: '[String!]!', hyperParameters: 'HyperParameters',
-    trainingType: 'String', createTime: 'String', endTime: 'String', createdAt: 'DateTime', endedAt: 'DateTime',
-    durationSeconds: 'Int', isTerminal: 'Boolean!', workspaceId: 'String', userIdentity: 'String', modifier: 'String',
-    creator: 'String', group: 'String', usage: 'Int', outputCnt: 'Int', maxOutputCnt: 'Int',
+    id: 'ID!',
+    jobName: 'String',
+    status: 'FineTuneStatus!',
+    rawStatus: 'String!',
+    finetunedOutput: 'String',
+    model: 'String!',
+    baseModel: 'String',
+    trainingFileIds: '[String!]!',
+    validationFileIds: '[String!]!',
+    hyperParameters: 'HyperParameters',
+    trainingType: 'String',
+    createTime: 'String',
+    endTime: 'String',
+    createdAt: 'DateTime',
+    endedAt: 'DateTime',
+    durationSeconds: 'Int',
+    isTerminal: 'Boolean!',
+    workspaceId: 'String',
+    userIdentity: 'String',
+    modifier: 'String',
+    creator: 'String',
+    group: 'String',
+    usage: 'Int',
+    outputCnt: 'Int',
+    maxOutputCnt: 'Int',
   },
-  HyperParameters: { nEpochs: 'Int', batchSize: 'Int', maxLength: 'Int', learningRate: 'Float', lrSchedulerType: 'String', split: 'Float', raw: 'JSON!' },
-  JobConnection: { nodes: '[FineTuneJob!]!', edges: '[JobEdge!]!', pageInfo: 'PageInfo!', totalCount: 'Int!', pageNumber: 'Int!', pageSize: 'Int!', totalPages: 'Int!' },
+  HyperParameters: {
+    nEpochs: 'Int',
+    batchSize: 'Int',
+    maxLength: 'Int',
+    learningRate: 'Float',
+    lrSchedulerType: 'String',
+    split: 'Float',
+    raw: 'JSON!',
+  },
+  JobConnection: {
+    nodes: '[FineTuneJob!]!',
+    edges: '[JobEdge!]!',
+    pageInfo: 'PageInfo!',
+    totalCount: 'Int!',
+    pageNumber: 'Int!',
+    pageSize: 'Int!',
+    totalPages: 'Int!',
+  },
   JobEdge: { cursor: 'String!', node: 'FineTuneJob!' },
   PageInfo: { hasNextPage: 'Boolean!', hasPreviousPage: 'Boolean!', startCursor: 'String', endCursor: 'String' },
   Error: { message: 'String!', code: 'String!', requestId: 'String' },
@@ -75,13 +111,25 @@ describe('the public contract', () => {
     );
     const status = schema.getType('FineTuneStatus');
     expect(status && 'getValues' in status ? status.getValues().map((v) => v.name) : []).toEqual([
-      'PENDING', 'QUEUING', 'RUNNING', 'CANCELING', 'SUCCEEDED', 'FAILED', 'CANCELED', 'SUSPENDED', 'UNKNOWN',
+      'PENDING',
+      'QUEUING',
+      'RUNNING',
+      'CANCELING',
+      'SUCCEEDED',
+      'FAILED',
+      'CANCELED',
+      'SUSPENDED',
+      'UNKNOWN',
     ]);
     for (const error of ['NotFoundError', 'InvalidParameterError', 'AuthenticationError', 'ThrottlingError', 'UpstreamError']) {
       expect((schema.getType(error) as GraphQLObjectType).getInterfaces().map(String)).toContain('Error');
     }
     const page = schema.getType('PageInput');
-    expect(page && 'getFields' in page ? Object.values(page.getFields()).map((f) => `${f.name}=${JSON.stringify((f as { defaultValue?: unknown }).defaultValue)}`) : []).toEqual(['number=1', 'size=10']);
+    expect(
+      page && 'getFields' in page
+        ? Object.values(page.getFields()).map((f) => `${f.name}=${JSON.stringify((f as { defaultValue?: unknown }).defaultValue)}`)
+        : [],
+    ).toEqual(['number=1', 'size=10']);
   });
 });
 

@@ -91,7 +91,8 @@ describe('error masking', () => {
   const buggyTransport = (id: string) => (transport: import('../src/upstream/transport.js').Transport) => ({
     ...transport,
     send: async (request: Parameters<typeof transport.send>[0]) => {
-      if (request.path.endsWith(`/${id}`)) throw new TypeError(`Cannot read properties of undefined (reading 'job_id') at ${SECRET_DETAIL}`);
+      if (request.path.endsWith(`/${id}`))
+        throw new TypeError(`Cannot read properties of undefined (reading 'job_id') at ${SECRET_DETAIL}`);
       return transport.send(request);
     },
   });

@@ -53,7 +53,13 @@ describe('series metrics', () => {
 
   it('keeps at most maxSeries label sets; later first-label values count as "other"', async () => {
     const registry = new Registry();
-    const counter = new SeriesCounter({ name: 'ops_total', help: 'Operations.', labelNames: ['operationName', 'operationType'], registry, maxSeries: 2 });
+    const counter = new SeriesCounter({
+      name: 'ops_total',
+      help: 'Operations.',
+      labelNames: ['operationName', 'operationType'],
+      registry,
+      maxSeries: 2,
+    });
     for (const name of ['A', 'B', 'C', 'D', 'A']) counter.inc({ operationName: name, operationType: 'query' });
     const text = await registry.metrics();
     expect(text).toContain('ops_total{operationName="A",operationType="query"} 2');

@@ -122,7 +122,11 @@ describe('the gateway process: survives faults, drains on SIGTERM', () => {
       const response = await query(gateway.url, hostile);
       expect(response.status).toBeLessThan(500);
     }
-    const garbage = await undiciFetch(`${gateway.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
+    const garbage = await undiciFetch(`${gateway.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query": ',
+    });
     expect(garbage.status).toBe(400);
 
     const after = await query(gateway.url, `{ fineTune(id: "${ID}") { __typename } }`);
@@ -205,7 +209,11 @@ describe('shutdown is bounded', () => {
     // Its connection was cut: it got no answer.
     expect(await stuck).toBeInstanceOf(Error);
     expect(gateway.logs.map((entry) => entry.msg)).toEqual(
-      expect.arrayContaining(['shutting down: finishing requests in flight', 'shutdown timeout: closing the connections still busy', 'shut down']),
+      expect.arrayContaining([
+        'shutting down: finishing requests in flight',
+        'shutdown timeout: closing the connections still busy',
+        'shut down',
+      ]),
     );
     // The abandoned upstream call was closed with the pool.
     const closed = Date.now() + 2_000;
@@ -218,7 +226,11 @@ describe('shutdown is bounded', () => {
  * One request on a keep-alive connection of its own (node:http, so hop-by-hop headers such as
  * Connection are visible: the client asks to keep the connection, the server says whether it will).
  */
-function plainRequest(url: string, path: string, body?: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function plainRequest(
+  url: string,
+  path: string,
+  body?: string,
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   const agent = new HttpAgent({ keepAlive: true });
   return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
     const request = httpRequest(

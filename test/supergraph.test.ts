@@ -30,7 +30,10 @@ describe('the supergraph: fine-tunes + deployments, composed and queried through
   beforeAll(async () => {
     guard = watchOutboundConnections();
     stack = await startStack();
-    jobIds = stack.sim.jobs().slice(30, 33).map((job) => job.job_id);
+    jobIds = stack.sim
+      .jobs()
+      .slice(30, 33)
+      .map((job) => job.job_id);
     // 8 deployments over 3 jobs (repeats on purpose) and one whose job no longer exists upstream.
     deployments = [0, 1, 2, 0, 0, 1, 2, 2].map((j, i) => ({ id: `dep-${i}`, name: `chat-${i}`, jobId: jobIds[j]! }));
     deployments.push({ id: 'dep-orphan', name: 'orphan', jobId: MISSING_JOB });
@@ -56,7 +59,9 @@ describe('the supergraph: fine-tunes + deployments, composed and queried through
   it('composes with @apollo/composition without errors or hints', () => {
     expect(subgraphs[0]!.sdl).toBe(SUBGRAPH_SDL.trimEnd());
     expect(composition.hints.map((hint) => `${hint.definition.code}: ${hint.message}`)).toEqual([]);
-    expect(composition.supergraphSdl).toMatch(/type FineTuneJob\s+@join__type\(graph: DEPLOYMENTS, key: "id"\)\s+@join__type\(graph: FINE_TUNES, key: "id"\)/);
+    expect(composition.supergraphSdl).toMatch(
+      /type FineTuneJob\s+@join__type\(graph: DEPLOYMENTS, key: "id"\)\s+@join__type\(graph: FINE_TUNES, key: "id"\)/,
+    );
   });
 
   it('composes with @theguild/federation-composition (Hive) too', () => {

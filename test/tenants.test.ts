@@ -27,7 +27,12 @@ describe('forwarding mode (DASHSCOPE_FORWARD_AUTH=true)', () => {
   beforeEach(() => stack.sim.resetCalls());
 
   it('a caller without a usable Authorization header gets AuthenticationError and costs no upstream call', async () => {
-    const headerSets: Record<string, string>[] = [{}, { authorization: 'Basic dXNlcjpwYXNz' }, { authorization: 'Bearer' }, { authorization: '' }];
+    const headerSets: Record<string, string>[] = [
+      {},
+      { authorization: 'Basic dXNlcjpwYXNz' },
+      { authorization: 'Bearer' },
+      { authorization: '' },
+    ];
     for (const headers of headerSets) {
       const page = await stack.query(JobsPageDocument, {}, headers);
       expect(page.data?.fineTunes).toMatchObject({ __typename: 'AuthenticationError', code: 'MissingCredential', requestId: null });
@@ -132,7 +137,11 @@ describe('server-key mode', () => {
     stack.sim.resetCalls();
     stack.sim.inject({ action: { kind: 'status', status: 401, code: 'InvalidApiKey', message: 'Invalid API-key provided.' } });
     const result = await stack.query(JobByIdDocument, { id: idsA[0]! });
-    expect(result.data?.fineTune).toMatchObject({ __typename: 'AuthenticationError', code: 'InvalidApiKey', requestId: stack.sim.calls.at(-1)!.requestId });
+    expect(result.data?.fineTune).toMatchObject({
+      __typename: 'AuthenticationError',
+      code: 'InvalidApiKey',
+      requestId: stack.sim.calls.at(-1)!.requestId,
+    });
     expect(stack.sim.calls).toHaveLength(1);
     stack.sim.clearFaults();
   });

@@ -42,7 +42,10 @@ describe('OpenTelemetry spans (in-memory exporter)', () => {
   };
 
   it('one SERVER span per operation, one CLIENT child span per upstream call, and their traceparent sent upstream', async () => {
-    const ids = stack.sim.jobs().slice(0, 2).map((job) => job.job_id);
+    const ids = stack.sim
+      .jobs()
+      .slice(0, 2)
+      .map((job) => job.job_id);
     const before = stack.sim.calls.length;
     const { body } = await stack.raw({
       query: `query TwoJobs { a: fineTune(id: "${ids[0]}") { __typename } b: fineTune(id: "${ids[1]}") { __typename } }`,
@@ -145,7 +148,11 @@ describe('with tracing off (the default)', () => {
   it('an incoming traceparent is not forwarded either', async () => {
     const stack = await startStack();
     try {
-      await stack.query(JobByIdDocument, { id: 'ft-202410291653-1c7f' }, { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' });
+      await stack.query(
+        JobByIdDocument,
+        { id: 'ft-202410291653-1c7f' },
+        { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' },
+      );
       expect(stack.sim.calls[0]!.traceparent).toBeNull();
     } finally {
       await stack.close();
@@ -179,7 +186,10 @@ describe('OTLP/HTTP export, configured from the environment', () => {
       const exported = received.map(
         (request) =>
           JSON.parse(request.body) as {
-            resourceSpans: { resource: { attributes: { key: string; value: { stringValue?: string } }[] }; scopeSpans: { spans: { name: string }[] }[] }[];
+            resourceSpans: {
+              resource: { attributes: { key: string; value: { stringValue?: string } }[] };
+              scopeSpans: { spans: { name: string }[] }[];
+            }[];
           },
       );
       const resourceSpans = exported.flatMap((request) => request.resourceSpans);
@@ -200,14 +210,18 @@ describe('OTLP/HTTP export, configured from the environment', () => {
       serviceName: 'fine-tunes-gateway',
       sampleRatio: 1,
     });
-    expect(loadConfig({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:4318/custom' }).tracing?.endpoint).toBe('http://127.0.0.1:4318/custom');
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:4318/custom' }).tracing?.endpoint).toBe(
+      'http://127.0.0.1:4318/custom',
+    );
     expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318/', OTEL_TRACES_SAMPLER_ARG: '0.25' }).tracing).toMatchObject({
       endpoint: 'http://127.0.0.1:4318/v1/traces',
       sampleRatio: 0.25,
     });
     expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', OTEL_TRACES_ENABLED: 'false' }).tracing).toBeNull();
     expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', OTEL_SDK_DISABLED: 'true' }).tracing).toBeNull();
-    expect(() => loadConfig({ OTEL_TRACES_ENABLED: 'true', OTEL_TRACES_SAMPLER_ARG: '2' })).toThrow(/OTEL_TRACES_SAMPLER_ARG must be a number in 0..1, got "2"/);
+    expect(() => loadConfig({ OTEL_TRACES_ENABLED: 'true', OTEL_TRACES_SAMPLER_ARG: '2' })).toThrow(
+      /OTEL_TRACES_SAMPLER_ARG must be a number in 0..1, got "2"/,
+    );
     expect(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'grpc://collector:4317' })).toThrow(/must be an http\(s\) URL/);
   });
 });

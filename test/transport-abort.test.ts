@@ -46,7 +46,12 @@ describe('transport and abort signals (a real call to a slow simulator)', () => 
     controller.abort(new DOMException('gone', 'AbortError'));
     const before = sim.calls.length;
     await expect(
-      transport.send({ endpoint: 'getJob', path: '/api/v1/fine-tunes/ft-202410291653-1c7f', credential: createCredential(DEMO_API_KEY, null), signal: controller.signal }),
+      transport.send({
+        endpoint: 'getJob',
+        path: '/api/v1/fine-tunes/ft-202410291653-1c7f',
+        credential: createCredential(DEMO_API_KEY, null),
+        signal: controller.signal,
+      }),
     ).rejects.toMatchObject({ code: 'Aborted' });
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(sim.calls.length).toBe(before);

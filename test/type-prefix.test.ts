@@ -9,8 +9,20 @@ import { CompositionError, type RunningGateway, composeWithApollo, composeWithTh
 
 /** The names docs/supergraph.md documents as ours (prefixed by GRAPHQL_TYPE_PREFIX). */
 const OWNED = [
-  'AuthenticationError', 'Error', 'FineTuneResult', 'FineTuneStatus', 'FineTunesResult', 'HyperParameters',
-  'InvalidParameterError', 'JobConnection', 'JobEdge', 'NotFoundError', 'PageInfo', 'PageInput', 'ThrottlingError', 'UpstreamError',
+  'AuthenticationError',
+  'Error',
+  'FineTuneResult',
+  'FineTuneStatus',
+  'FineTunesResult',
+  'HyperParameters',
+  'InvalidParameterError',
+  'JobConnection',
+  'JobEdge',
+  'NotFoundError',
+  'PageInfo',
+  'PageInput',
+  'ThrottlingError',
+  'UpstreamError',
 ];
 
 /** Another team's subgraph with the generic error names everyone reaches for. */

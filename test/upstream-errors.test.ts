@@ -27,7 +27,10 @@ describe('upstream error table -> typed GraphQL errors with requestId', () => {
 
   for (const row of TABLE) {
     it(`fineTune: HTTP ${row.status} ${row.code} -> ${row.type}`, async () => {
-      stack.sim.inject({ endpoint: 'getJob', action: { kind: 'status', status: row.status, code: row.code, message: `sim says ${row.code}` } });
+      stack.sim.inject({
+        endpoint: 'getJob',
+        action: { kind: 'status', status: row.status, code: row.code, message: `sim says ${row.code}` },
+      });
       const result = await stack.query(JobByIdDocument, { id });
       expect(result.errors).toBeUndefined();
       const lastCall = stack.sim.calls.at(-1)!;

@@ -16,7 +16,9 @@ export function useCompiledExecution(known: CompiledOperations): Plugin {
   const executeCompiled = makeExecute((args: ExecutionArgs) => {
     const operation = compiledFor.get(args.contextValue as object);
     if (operation === undefined) throw new Error('compiled execution without a compiled operation');
-    return operation.compiled.query(args.rootValue, args.contextValue, args.variableValues ?? {}) as ExecutionResult | Promise<ExecutionResult>;
+    return operation.compiled.query(args.rootValue, args.contextValue, args.variableValues ?? {}) as
+      | ExecutionResult
+      | Promise<ExecutionResult>;
   });
   return {
     onExecute({ args, setExecuteFn }) {

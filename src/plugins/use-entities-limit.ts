@@ -39,9 +39,9 @@ function entitiesField(document: DocumentNode, operationName: string | null | un
     (definition): definition is OperationDefinitionNode =>
       definition.kind === Kind.OPERATION_DEFINITION && (!operationName || definition.name?.value === operationName),
   );
-  return operation?.selectionSet.selections.find(
-    (selection) => selection.kind === Kind.FIELD && selection.name.value === '_entities',
-  ) as (OperationDefinitionNode['selectionSet']['selections'][number] & { kind: Kind.FIELD }) | undefined;
+  return operation?.selectionSet.selections.find((selection) => selection.kind === Kind.FIELD && selection.name.value === '_entities') as
+    | (OperationDefinitionNode['selectionSet']['selections'][number] & { kind: Kind.FIELD })
+    | undefined;
 }
 
 function valueOfNode(node: ValueNode, variables: Record<string, unknown>): unknown {

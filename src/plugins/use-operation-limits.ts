@@ -71,7 +71,10 @@ const singleSchemaFieldRule: ValidationRule = (context) => {
       seen++;
       if (seen === 2) {
         context.reportError(
-          new GraphQLError('At most one __schema selection per document.', { nodes: [node], extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }),
+          new GraphQLError('At most one __schema selection per document.', {
+            nodes: [node],
+            extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+          }),
         );
       }
     },

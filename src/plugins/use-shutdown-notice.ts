@@ -25,9 +25,7 @@ export function useShutdownNotice(signal: AbortSignal): Plugin {
 
 function goingAway(): ExecutionResult {
   return {
-    errors: [
-      new GraphQLError('The server is shutting down; subscribe again to continue.', { extensions: { code: SHUTTING_DOWN_CODE } }),
-    ],
+    errors: [new GraphQLError('The server is shutting down; subscribe again to continue.', { extensions: { code: SHUTTING_DOWN_CODE } })],
   };
 }
 

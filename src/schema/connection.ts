@@ -102,7 +102,8 @@ builder.queryField('fineTunes', (t) =>
       types: UPSTREAM_FIELD_ERRORS,
       union: {
         name: 'FineTunesResult',
-        description: 'A page of jobs, or why there is none. Select `... on JobConnection` for the data and `... on Error` for every failure.',
+        description:
+          'A page of jobs, or why there is none. Select `... on JobConnection` for the data and `... on Error` for every failure.',
       },
     },
     resolve: async (_root, args, context) => {

@@ -44,7 +44,13 @@ function reorder(type: GraphQLNamedType, declared: GraphQLNamedType): GraphQLNam
   }
   if (isEnumType(type) && isEnumType(declared)) {
     const config = type.toConfig();
-    return new GraphQLEnumType({ ...config, values: byKeys(config.values, declared.getValues().map((value) => value.name)) });
+    return new GraphQLEnumType({
+      ...config,
+      values: byKeys(
+        config.values,
+        declared.getValues().map((value) => value.name),
+      ),
+    });
   }
   if (isUnionType(type) && isUnionType(declared)) {
     const config = type.toConfig();

@@ -32,7 +32,9 @@ function answeredError(result: unknown): (abstract new (...args: never[]) => Gat
   if (typeof result !== 'object' || result === null) return null;
   const brand = (result as Record<symbol, unknown>)[typeBrandKey];
   return typeof brand === 'function' && brand.prototype instanceof GatewayError
-    ? (brand as abstract new (...args: never[]) => GatewayError)
+    ? (brand as abstract new (
+        ...args: never[]
+      ) => GatewayError)
     : null;
 }
 

@@ -1,12 +1,5 @@
 import { GraphQLError } from 'graphql';
-import {
-  AuthenticationError,
-  GatewayError,
-  InvalidParameterError,
-  NotFoundError,
-  ThrottlingError,
-  UpstreamError,
-} from '../errors.js';
+import { AuthenticationError, GatewayError, InvalidParameterError, NotFoundError, ThrottlingError, UpstreamError } from '../errors.js';
 import { builder } from './builder.js';
 
 export const ErrorInterface = builder.interfaceRef<GatewayError>('Error').implement({
@@ -16,7 +9,7 @@ export const ErrorInterface = builder.interfaceRef<GatewayError>('Error').implem
     message: t.exposeString('message', { description: 'What went wrong, for a human.' }),
     code: t.exposeString('code', {
       description:
-        'A stable code to branch on: the upstream error code (`NotFound`, `InvalidApiKey`, `Throttling.RateQuota`, `InternalError`…) or the gateway\'s own (`InvalidParameter`, `MissingCredential`, `Timeout`, `BadUpstreamResponse`…).',
+        "A stable code to branch on: the upstream error code (`NotFound`, `InvalidApiKey`, `Throttling.RateQuota`, `InternalError`…) or the gateway's own (`InvalidParameter`, `MissingCredential`, `Timeout`, `BadUpstreamResponse`…).",
     }),
     requestId: t.exposeString('requestId', {
       nullable: true,

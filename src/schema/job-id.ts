@@ -14,7 +14,12 @@ const LONE_SURROGATE = /\p{Cs}/u;
  */
 export function assertValidJobId(id: string): void {
   if (LONE_SURROGATE.test(id)) {
-    throw new InvalidParameterError('Argument "id" must be well-formed Unicode text (it has a lone surrogate).', 'InvalidParameter', null, 'id');
+    throw new InvalidParameterError(
+      'Argument "id" must be well-formed Unicode text (it has a lone surrogate).',
+      'InvalidParameter',
+      null,
+      'id',
+    );
   }
   assertSafeJobId(id);
 }

@@ -131,8 +131,7 @@ export const FINE_TUNE_RESULT = {
 builder.queryField('fineTune', (t) =>
   t.field({
     type: FineTuneJobRef,
-    description:
-      'One fine-tuning job by id. Duplicate ids in one operation (aliases) cost one upstream call each distinct id.',
+    description: 'One fine-tuning job by id. Duplicate ids in one operation (aliases) cost one upstream call each distinct id.',
     args: {
       id: t.arg.id({ required: true, description: 'The job id (`job_id`), e.g. `ft-202410291653-1c7f`.' }),
     },

@@ -1,6 +1,5 @@
 import { builder } from './builder.js';
 
 builder.subscriptionType({
-  description:
-    'Live updates over Server-Sent Events (`Accept: text/event-stream` on `/graphql`, GET or POST).',
+  description: 'Live updates over Server-Sent Events (`Accept: text/event-stream` on `/graphql`, GET or POST).',
 });

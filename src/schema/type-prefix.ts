@@ -81,9 +81,7 @@ function renameType(type: GraphQLNamedType, rename: (name: string) => string): G
   const withAst = <F extends { astNode?: ASTNode | null | undefined }>(record: Record<string, F>): Record<string, F> =>
     Object.fromEntries(Object.entries(record).map(([key, value]) => [key, { ...value, astNode: ast(value.astNode) }]));
   const outputFields = (fields: GraphQLFieldConfigMap<unknown, unknown>) =>
-    Object.fromEntries(
-      Object.entries(withAst(fields)).map(([key, field]) => [key, { ...field, args: field.args && withAst(field.args) }]),
-    );
+    Object.fromEntries(Object.entries(withAst(fields)).map(([key, field]) => [key, { ...field, args: field.args && withAst(field.args) }]));
 
   if (isObjectType(type)) {
     const config = named(type.toConfig());
@@ -116,7 +114,10 @@ interface NamedTypeConfig {
 }
 
 function renameInAst<T extends ASTNode>(node: T, rename: (name: string) => string): T {
-  const leave = <N extends { name: { value: string } }>(named: N): N => ({ ...named, name: { ...named.name, value: rename(named.name.value) } });
+  const leave = <N extends { name: { value: string } }>(named: N): N => ({
+    ...named,
+    name: { ...named.name, value: rename(named.name.value) },
+  });
   return visit(node, {
     NamedType: { leave },
     ObjectTypeDefinition: { leave },

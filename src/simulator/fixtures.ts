@@ -31,7 +31,9 @@ export function upstreamTime(epochMs: number): string {
 export function jobId(epochMs: number, random: () => number): string {
   const d = new Date(epochMs);
   const stamp = `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}`;
-  const suffix = Math.floor(random() * 0x10000).toString(16).padStart(4, '0');
+  const suffix = Math.floor(random() * 0x10000)
+    .toString(16)
+    .padStart(4, '0');
   return `ft-${stamp}-${suffix}`;
 }
 

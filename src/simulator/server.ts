@@ -151,7 +151,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       if (handled) return;
     }
 
-    if (req.method !== 'GET') return send(res, call, 405, { code: 'MethodNotAllowed', message: 'Method not allowed.', request_id: requestId });
+    if (req.method !== 'GET')
+      return send(res, call, 405, { code: 'MethodNotAllowed', message: 'Method not allowed.', request_id: requestId });
     const jobs = apiKey === null ? undefined : tenants.get(apiKey);
     if (jobs === undefined) {
       return send(res, call, 401, { code: 'InvalidApiKey', message: 'Invalid API-key provided.', request_id: requestId });
@@ -367,7 +368,14 @@ function send(res: ServerResponse, call: SimCall, status: number, body: unknown,
   sendRaw(res, call, status, 'application/json', JSON.stringify(body), headers);
 }
 
-function sendRaw(res: ServerResponse, call: SimCall, status: number, contentType: string, body: string, headers: Record<string, string> = {}): void {
+function sendRaw(
+  res: ServerResponse,
+  call: SimCall,
+  status: number,
+  contentType: string,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
   call.status = status;
   res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), ...headers });
   res.end(body);

@@ -116,8 +116,18 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
       }),
     },
     cache: {
-      hits: new SeriesCounter({ ...series, name: 'gateway_cache_hits_total', help: 'Cache lookups answered from the cache.', labelNames: ['cache'] }),
-      misses: new SeriesCounter({ ...series, name: 'gateway_cache_misses_total', help: 'Cache lookups that went upstream.', labelNames: ['cache'] }),
+      hits: new SeriesCounter({
+        ...series,
+        name: 'gateway_cache_hits_total',
+        help: 'Cache lookups answered from the cache.',
+        labelNames: ['cache'],
+      }),
+      misses: new SeriesCounter({
+        ...series,
+        name: 'gateway_cache_misses_total',
+        help: 'Cache lookups that went upstream.',
+        labelNames: ['cache'],
+      }),
     },
   };
 }

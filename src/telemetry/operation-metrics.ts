@@ -39,7 +39,12 @@ interface RequestSeries {
 export function createOperationMetrics(registry: Registry): OperationMetrics {
   const operation = ['operationName', 'operationType'] as const;
   const common = { registry, maxSeries: MAX_SERIES };
-  const requests = new SeriesCounter({ ...common, name: 'graphql_envelop_request', help: 'GraphQL operations executed.', labelNames: operation });
+  const requests = new SeriesCounter({
+    ...common,
+    name: 'graphql_envelop_request',
+    help: 'GraphQL operations executed.',
+    labelNames: operation,
+  });
   const duration = new SeriesHistogram({
     ...common,
     name: 'graphql_envelop_request_duration',

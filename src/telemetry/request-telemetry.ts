@@ -59,7 +59,11 @@ export function createRequestTelemetry(options: RequestTelemetryOptions): Reques
     metrics.graphql.inFlight.inc();
     if (tracer) {
       const parent = propagator.extract(ROOT_CONTEXT, header, headerGetter);
-      const span = tracer.startSpan('GraphQL Operation', { kind: SpanKind.SERVER, attributes: { [ATTR_HTTP_REQUEST_METHOD]: method } }, parent);
+      const span = tracer.startSpan(
+        'GraphQL Operation',
+        { kind: SpanKind.SERVER, attributes: { [ATTR_HTTP_REQUEST_METHOD]: method } },
+        parent,
+      );
       spans.set(recorder, span);
       recorder.traceContext = trace.setSpan(parent, span);
     }
@@ -136,7 +140,10 @@ export function createRequestTelemetry(options: RequestTelemetryOptions): Reques
   const plugin: Plugin = {
     onRequest({ request, url }) {
       if (url.pathname !== graphqlEndpoint) return;
-      recorders.set(request, begin(request.method, (name) => request.headers.get(name) ?? undefined));
+      recorders.set(
+        request,
+        begin(request.method, (name) => request.headers.get(name) ?? undefined),
+      );
     },
     onParams({ request, params }) {
       const recorder = recorders.get(request);

@@ -56,7 +56,8 @@ export async function runSchemaCheck(argv: readonly string[], io: CheckIO = {}):
       out(formatReport(reports[0]!));
     } else {
       for (const artifact of ARTIFACTS) {
-        const baseline = args.base === undefined ? readFileSync(resolve(cwd, artifact.file), 'utf8') : gitShow(cwd, args.base, artifact.file);
+        const baseline =
+          args.base === undefined ? readFileSync(resolve(cwd, artifact.file), 'utf8') : gitShow(cwd, args.base, artifact.file);
         if (baseline === null) {
           out(`${artifact.file}: not in ${args.base}, nothing to compare against.`);
           continue;

@@ -36,7 +36,12 @@ export async function diffSdl(name: string, oldSdl: string, newSdl: string): Pro
   const build = (sdl: string) => buildSchema(sdl, { assumeValidSDL: true });
   const changes = await diff(build(oldSdl), build(newSdl), [federationKeysAreContract]);
   const at = (level: CriticalityLevel) => changes.filter((change) => change.criticality.level === level);
-  return { name, breaking: at(CriticalityLevel.Breaking), dangerous: at(CriticalityLevel.Dangerous), safe: at(CriticalityLevel.NonBreaking) };
+  return {
+    name,
+    breaking: at(CriticalityLevel.Breaking),
+    dangerous: at(CriticalityLevel.Dangerous),
+    safe: at(CriticalityLevel.NonBreaking),
+  };
 }
 
 export function formatReport(report: SchemaReport): string {

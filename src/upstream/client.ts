@@ -54,7 +54,12 @@ export function createFineTunesClient(send: Send, utcOffset: string): FineTunesC
       // or cache on the way, or an upstream bug) would show one job's data, possibly another
       // tenant's, under this id. Thrown here, below the finished-job cache, so it is never cached.
       if (decoded.job.job_id !== id) {
-        throw new UpstreamError('The upstream answered with a different job than the one asked for.', 'MismatchedJob', decoded.requestId, null);
+        throw new UpstreamError(
+          'The upstream answered with a different job than the one asked for.',
+          'MismatchedJob',
+          decoded.requestId,
+          null,
+        );
       }
       return { requestId: decoded.requestId, job: mapOnce(decoded.job, utcOffset) };
     },

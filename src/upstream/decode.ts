@@ -1,11 +1,4 @@
-import {
-  AuthenticationError,
-  type GatewayError,
-  InvalidParameterError,
-  NotFoundError,
-  ThrottlingError,
-  UpstreamError,
-} from '../errors.js';
+import { AuthenticationError, type GatewayError, InvalidParameterError, NotFoundError, ThrottlingError, UpstreamError } from '../errors.js';
 import type { UpstreamReply } from './layer.js';
 import type { WireError, WireJob, WireJobPage } from './wire.js';
 
@@ -90,13 +83,9 @@ export function errorFromReply(reply: UpstreamReply): GatewayError {
     );
   }
   if (status === 404) return new NotFoundError(message ?? 'Not found.', code ?? 'NotFound', requestId);
-  if (status === 400) return new InvalidParameterError(message ?? 'The upstream rejected a parameter.', code ?? 'InvalidParameter', requestId);
-  return new UpstreamError(
-    message ?? `The upstream answered HTTP ${status}.`,
-    code ?? `HTTP_${status}`,
-    requestId,
-    status,
-  );
+  if (status === 400)
+    return new InvalidParameterError(message ?? 'The upstream rejected a parameter.', code ?? 'InvalidParameter', requestId);
+  return new UpstreamError(message ?? `The upstream answered HTTP ${status}.`, code ?? `HTTP_${status}`, requestId, status);
 }
 
 /** Seconds from a `Retry-After` header (delta-seconds or an HTTP date); null when absent or odd. */

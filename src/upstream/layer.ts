@@ -61,7 +61,12 @@ export interface UpstreamCallRecorder {
 }
 
 /** Network failure codes the retry layer and the breaker treat as transient. */
-export const TRANSIENT_NETWORK_CODES: ReadonlySet<string> = new Set(['ConnectionRefused', 'ConnectionReset', 'ConnectionFailed', 'Timeout']);
+export const TRANSIENT_NETWORK_CODES: ReadonlySet<string> = new Set([
+  'ConnectionRefused',
+  'ConnectionReset',
+  'ConnectionFailed',
+  'Timeout',
+]);
 
 /** The code of the error a call gets while the circuit is open. */
 export const CIRCUIT_OPEN = 'CircuitOpen';

@@ -104,7 +104,13 @@ export function createRetryLayer(options: RetryOptions): SendLayer {
       if (failure !== null && retried < max) {
         const waitMs = Math.max(backoff(retried + 1), (failure.retryAfter ?? 0) * 1000);
         if (Date.now() + waitMs < deadline && !signal?.aborted) {
-          const event = { endpoint: request.endpoint, attempt: retried + 1, delayMs: Math.round(waitMs), status: failure.status, code: failure.code };
+          const event = {
+            endpoint: request.endpoint,
+            attempt: retried + 1,
+            delayMs: Math.round(waitMs),
+            status: failure.status,
+            code: failure.code,
+          };
           granted.set(outcomeValue(outcome), { event, waitMs });
           if (signal !== undefined) {
             onAbort = () => {

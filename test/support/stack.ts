@@ -69,7 +69,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const logger = createLogger(config, options.logs);
   const transport = options.wrapTransport
     ? options.wrapTransport(
-        createTransport({ origin: config.upstreamOrigin, connectTimeoutMs: config.connectTimeoutMs, headersTimeoutMs: config.timeoutMs, bodyTimeoutMs: config.timeoutMs }),
+        createTransport({
+          origin: config.upstreamOrigin,
+          connectTimeoutMs: config.connectTimeoutMs,
+          headersTimeoutMs: config.timeoutMs,
+          bodyTimeoutMs: config.timeoutMs,
+        }),
       )
     : undefined;
   const gateway = createGateway(config, {

@@ -27,14 +27,22 @@ export interface ApolloComposition {
 /** Composes with Apollo's composition (what rover and GraphOS run); throws with every error. */
 export function composeWithApollo(subgraphs: readonly SubgraphDefinition[]): ApolloComposition {
   const result = composeServices(subgraphs.map(({ name, url, sdl }) => ({ name, url, typeDefs: parse(sdl) })));
-  if (result.errors) throw new CompositionError('@apollo/composition', result.errors.map((error) => error.message));
+  if (result.errors)
+    throw new CompositionError(
+      '@apollo/composition',
+      result.errors.map((error) => error.message),
+    );
   return { supergraphSdl: result.supergraphSdl, hints: result.hints };
 }
 
 /** Composes with The Guild's composition (what Hive and Hive Gateway run); throws with every error. */
 export function composeWithTheGuild(subgraphs: readonly SubgraphDefinition[]): string {
   const result = composeWithGuild(subgraphs.map(({ name, url, sdl }) => ({ name, url, typeDefs: parse(sdl) })));
-  if (compositionHasErrors(result)) throw new CompositionError('@theguild/federation-composition', result.errors.map((error) => error.message));
+  if (compositionHasErrors(result))
+    throw new CompositionError(
+      '@theguild/federation-composition',
+      result.errors.map((error) => error.message),
+    );
   return result.supergraphSdl;
 }
 
