@@ -116,8 +116,6 @@ export interface GraphiQLPage {
 export interface GraphiQLPageSource {
   /** The page, built on the first call (and shared by every later one). */
   get(): Promise<GraphiQLPage>;
-  /** Starts building it now (`main.ts`, after listening), so no visitor waits for it. */
-  warm(): void;
 }
 
 /**
@@ -127,8 +125,9 @@ export interface GraphiQLPageSource {
  * editor workers and icon are separate files with content-hashed names
  * (`/graphiql/graphiql.<hash>.js`), cacheable forever (`plugins/use-graphiql-page.ts`), and the
  * page at the endpoint is a few KB that references them. Everything is built once per process and
- * compressed once (Brotli, gzip; in zlib's thread pool, off the event loop). Processes that never
- * serve GraphiQL, and almost every test, never load the bundle at all.
+ * compressed once (Brotli, gzip; in zlib's thread pool, off the event loop), on the first visit:
+ * loading the bundle and its compressed copies adds about 75 MB to the process, which replicas
+ * that never serve GraphiQL (and almost every test) never pay.
  */
 export function createGraphiQLPage(options: GraphiQLOptions): GraphiQLPageSource {
   let page: Promise<GraphiQLPage> | undefined;
@@ -141,12 +140,7 @@ export function createGraphiQLPage(options: GraphiQLOptions): GraphiQLPageSource
     }
     return page;
   };
-  return {
-    get,
-    warm: () => {
-      get().catch(() => undefined);
-    },
-  };
+  return { get };
 }
 
 const brotli = promisify(brotliCompress);
@@ -154,16 +148,16 @@ const gzipAsync = promisify(gzip);
 
 async function staticFile(contentType: string, content: string | Uint8Array): Promise<StaticFile> {
   const identity = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-  const [br, gz] = await Promise.all([
-    // Quality 9: within 8% of the maximum (11), which takes 20 times as long (seconds per MB).
-    brotli(identity, {
-      params: {
-        [zlibConstants.BROTLI_PARAM_QUALITY]: 9,
-        [zlibConstants.BROTLI_PARAM_SIZE_HINT]: identity.length,
-      },
-    }),
-    gzipAsync(identity, { level: 9 }),
-  ]);
+  // One compression at a time (here and across files, see `build`): run side by side, their
+  // buffers and zlib's state raised the process's peak RSS by about 250 MB.
+  // Quality 9: within 8% of the maximum (11), which takes 20 times as long (seconds per MB).
+  const br = await brotli(identity, {
+    params: {
+      [zlibConstants.BROTLI_PARAM_QUALITY]: 9,
+      [zlibConstants.BROTLI_PARAM_SIZE_HINT]: identity.length,
+    },
+  });
+  const gz = await gzipAsync(identity, { level: 9 });
   return { contentType, etag: `"${digest(identity)}"`, identity, br, gzip: gz };
 }
 
@@ -183,14 +177,12 @@ async function build(options: GraphiQLOptions): Promise<GraphiQLPage> {
   };
   const javascript = 'text/javascript; charset=utf-8';
   const icon = /^data:([^;,]+);base64,(.*)$/s.exec(bundle.favicon);
-  const [js, css, editorWorkerService, json, graphql, favicon] = await Promise.all([
-    add('graphiql', 'js', javascript, bundle.js),
-    add('graphiql', 'css', 'text/css; charset=utf-8', bundle.css),
-    add('editor.worker', 'js', javascript, bundle.editorWorkerService),
-    add('json.worker', 'js', javascript, bundle.jsonWorker),
-    add('graphql.worker', 'js', javascript, bundle.graphqlWorker),
-    icon ? add('favicon', 'ico', icon[1] as string, Buffer.from(icon[2] as string, 'base64')) : Promise.resolve(bundle.favicon),
-  ]);
+  const js = await add('graphiql', 'js', javascript, bundle.js);
+  const css = await add('graphiql', 'css', 'text/css; charset=utf-8', bundle.css);
+  const editorWorkerService = await add('editor.worker', 'js', javascript, bundle.editorWorkerService);
+  const json = await add('json.worker', 'js', javascript, bundle.jsonWorker);
+  const graphql = await add('graphql.worker', 'js', javascript, bundle.graphqlWorker);
+  const favicon = icon ? await add('favicon', 'ico', icon[1] as string, Buffer.from(icon[2] as string, 'base64')) : bundle.favicon;
   const workers = { editorWorkerService, json, graphql };
   // The page render-graphiql would render, with references instead of inlined files.
   const html = `<!doctype html>

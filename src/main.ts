@@ -35,10 +35,6 @@ async function main(): Promise<void> {
   const gateway = createGateway(config, { logger, tracerProvider });
   const server = createServer(gateway.handle);
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
-  // Build and compress GraphiQL soon (about 0.3 s on this thread to load the bundle, then zlib's
-  // thread pool), not on the first visit; not at once, so a process stopped right away (tests,
-  // a failed rollout) never spends it, and the first requests are not queued behind it.
-  setTimeout(() => gateway.graphiql?.warm(), 2_000).unref();
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   logger.info(

@@ -63,7 +63,7 @@ export interface Gateway {
   metrics: GatewayMetrics;
   /** The pollers behind the `fineTuneStatus` subscription. */
   jobStatus: JobStatusHub;
-  /** The GraphiQL page (null when it is off): `warm()` builds and compresses it ahead of the first visit. */
+  /** The GraphiQL page (null when it is off), built on the first visit. */
   graphiql: GraphiQLPageSource | null;
   /** What `/ready` reports. */
   health(): GatewayHealth;
