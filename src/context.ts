@@ -5,7 +5,9 @@ import { type JobLoader, createJobLoader } from './loaders/job-loader.js';
 import type { GatewayMetrics } from './telemetry/metrics.js';
 import { RequestRecorder } from './telemetry/request-recorder.js';
 import type { FineTunesClient } from './upstream/client.js';
+import { CallController } from './upstream/call-signal.js';
 import { type UpstreamCredential, createCredential } from './upstream/credential.js';
+import type { CallSignal } from './upstream/layer.js';
 
 /** What every resolver sees. Built fresh for each GraphQL request. */
 export interface Context {
@@ -78,7 +80,7 @@ export function createCredentialResolver(config: Config): CredentialResolver {
 
 export interface OperationDeadline {
   /** Aborts when the operation's upstream time is up or the caller went away. */
-  signal(): AbortSignal;
+  signal(): CallSignal;
   /** The operation is over: stops the timer and unhooks from the request (never aborts). */
   dispose(): void;
 }
@@ -96,13 +98,13 @@ export type OnRequestAbort = (listener: (reason: unknown) => void) => () => void
  */
 export function createDeadline(timeoutMs: number, onRequestAbort: OnRequestAbort): OperationDeadline {
   const endsAt = performance.now() + timeoutMs;
-  let controller: AbortController | undefined;
+  let controller: CallController | undefined;
   let timer: NodeJS.Timeout | undefined;
   let unhook: (() => void) | undefined;
   return {
     signal() {
       if (controller === undefined) {
-        const own = new AbortController();
+        const own = new CallController();
         controller = own;
         timer = setTimeout(
           () => own.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),

@@ -2,11 +2,44 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UpstreamError } from '../src/errors.js';
 import { DEMO_API_KEY } from '../src/simulator/fixtures.js';
 import { type Simulator, startSimulator } from '../src/simulator/server.js';
+import { CallController } from '../src/upstream/call-signal.js';
 import { createCredential } from '../src/upstream/credential.js';
 import { type Transport, createTransport } from '../src/upstream/transport.js';
 
-/** The transport's abort semantics, with Node's own AbortController, against a real (slow) simulator. */
-describe('transport and abort signals (a real call to a slow simulator)', () => {
+describe('CallController', () => {
+  it('behaves like AbortController for the upstream layers: once, in order, late listeners never run', () => {
+    const controller = new CallController();
+    const calls: string[] = [];
+    const removed = () => calls.push('removed');
+    controller.signal.addEventListener('abort', () => calls.push('first'));
+    controller.signal.addEventListener('abort', removed);
+    controller.signal.addEventListener('abort', () => calls.push('second'));
+    controller.signal.removeEventListener('abort', removed);
+    expect(controller.signal.aborted).toBe(false);
+    const reason = new DOMException('time is up', 'TimeoutError');
+    controller.abort(reason);
+    controller.abort(new Error('ignored'));
+    controller.signal.addEventListener('abort', () => calls.push('late'));
+    expect(calls).toEqual(['first', 'second']);
+    expect(controller.signal.aborted).toBe(true);
+    expect(controller.signal.reason).toBe(reason);
+  });
+
+  it('defaults the reason to an AbortError, as AbortController does', () => {
+    const controller = new CallController();
+    controller.abort();
+    expect((controller.signal.reason as DOMException).name).toBe('AbortError');
+  });
+});
+
+/**
+ * The transport's abort semantics against a real (slow) simulator, with both kinds of signal the
+ * gateway hands it: Node's own (the status hub's) and a CallController's (the deadline, shared calls).
+ */
+describe.each([
+  ['Node AbortController', () => new AbortController()],
+  ['CallController', () => new CallController()],
+])('transport and abort signals, %s (a real call to a slow simulator)', (_kind, createController) => {
   let sim: Simulator;
   let transport: Transport;
   beforeAll(async () => {
@@ -23,7 +56,7 @@ describe('transport and abort signals (a real call to a slow simulator)', () => 
     ['a timeout', new DOMException('The operation was aborted due to timeout', 'TimeoutError'), 'Timeout'],
     ['the client leaving', new DOMException('The client closed the connection', 'AbortError'), 'Aborted'],
   ])('ends the call at once on %s', async (_name, reason, code) => {
-    const controller = new AbortController();
+    const controller = createController();
     const started = performance.now();
     const call = transport.send({
       endpoint: 'getJob',
@@ -42,7 +75,7 @@ describe('transport and abort signals (a real call to a slow simulator)', () => 
   });
 
   it('an already aborted signal sends nothing', async () => {
-    const controller = new AbortController();
+    const controller = createController();
     controller.abort(new DOMException('gone', 'AbortError'));
     const before = sim.calls.length;
     await expect(

@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { FineTuneJob } from '../model/fine-tune-job.js';
 import type { FineTunesClient } from '../upstream/client.js';
 import type { UpstreamCredential } from '../upstream/credential.js';
-import type { UpstreamCallRecorder } from '../upstream/layer.js';
+import type { CallSignal, UpstreamCallRecorder } from '../upstream/layer.js';
 
 export type JobLoader = DataLoader<string, FineTuneJob>;
 
@@ -10,7 +10,7 @@ export interface JobLoaderOptions {
   client: FineTunesClient;
   credential: UpstreamCredential;
   /** The operation's deadline signal, made only when a call really goes upstream. */
-  signal: () => AbortSignal;
+  signal: () => CallSignal;
   /** The request the loader serves: its upstream calls are reported there. */
   recorder?: UpstreamCallRecorder | undefined;
   /** Called with the number of keys of each batch (the batch-size metric). */

@@ -4,10 +4,10 @@ import type { UpstreamCredential } from './credential.js';
 import { decodeJob, decodePage } from './decode.js';
 import { isWireJob, mapOnce } from './job-mapping.js';
 import { type ListQuery, jobPath, listPath } from './job-path.js';
-import type { Send, UpstreamCallRecorder } from './layer.js';
+import type { CallSignal, Send, UpstreamCallRecorder } from './layer.js';
 
 /** An abort signal, or a function that makes one when a call is really sent (cache hits never do). */
-export type SignalSource = AbortSignal | (() => AbortSignal);
+export type SignalSource = CallSignal | (() => CallSignal);
 
 export interface FetchedJob {
   requestId: string | null;
@@ -71,6 +71,6 @@ export function createFineTunesClient(send: Send, utcOffset: string): FineTunesC
   };
 }
 
-function resolveSignal(source: SignalSource | undefined): AbortSignal | undefined {
+function resolveSignal(source: SignalSource | undefined): CallSignal | undefined {
   return typeof source === 'function' ? source() : source;
 }

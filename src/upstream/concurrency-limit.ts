@@ -1,5 +1,13 @@
 import { UpstreamError } from '../errors.js';
-import { OVERLOADED, type SendLayer, type UpstreamReply, abortedError, isFailureStatus, isTransientError } from './layer.js';
+import {
+  type CallSignal,
+  OVERLOADED,
+  type SendLayer,
+  type UpstreamReply,
+  abortedError,
+  isFailureStatus,
+  isTransientError,
+} from './layer.js';
 
 export interface ConcurrencyLimitOptions {
   /** The ceiling: the limit never grows past it (and the connection pool has this many sockets). */
@@ -132,7 +140,7 @@ export function createConcurrencyLimit(options: ConcurrencyLimitOptions): Concur
     if ((active + waiting.length) * 2 >= limit) setLimit(limit + (slowStart ? 1 : 1 / limit));
   };
 
-  const acquire = (signal: AbortSignal | undefined): Promise<void> => {
+  const acquire = (signal: CallSignal | undefined): Promise<void> => {
     if (signal?.aborted) return Promise.reject(abortedError(signal));
     if (active < Math.floor(limit) && waiting.length === 0) {
       active += 1;
@@ -152,7 +160,7 @@ export function createConcurrencyLimit(options: ConcurrencyLimitOptions): Concur
       const onAbort = (): void => {
         const index = waiting.indexOf(waiter);
         if (index !== -1) waiting.splice(index, 1);
-        reject(abortedError(signal as AbortSignal));
+        reject(abortedError(signal as CallSignal));
       };
       const waiter: Waiter = {
         grant: () => {

@@ -10,6 +10,19 @@ import type { UpstreamCredential } from './credential.js';
 
 export type Endpoint = 'getJob' | 'listJobs';
 
+/**
+ * What aborts a call: the part of `AbortSignal` the layers and undici use (`aborted`, `reason`,
+ * `abort` listeners). Node's `AbortSignal` is one; so is `CallController`'s signal
+ * (`call-signal.ts`), which the gateway makes for its own per-call signals because Node's cost
+ * 10–20% of an uncached request's CPU (see docs/performance.md).
+ */
+export interface CallSignal {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
 export interface UpstreamRequest {
   endpoint: Endpoint;
   /** Only GETs are retried (`retry.ts`): they are idempotent. @default "GET" */
@@ -18,7 +31,7 @@ export interface UpstreamRequest {
   path: string;
   credential: UpstreamCredential;
   /** Aborts the call: the operation's deadline (reason `TimeoutError`), or the client going away. */
-  signal?: AbortSignal | undefined;
+  signal?: CallSignal | undefined;
   /** The GraphQL request this call serves, when there is one: every real call is reported to it. */
   recorder?: UpstreamCallRecorder | undefined;
   /** Extra headers for this call (e.g. `traceparent`); they never replace the credential headers. */
@@ -75,7 +88,7 @@ export const CIRCUIT_OPEN = 'CircuitOpen';
 export const OVERLOADED = 'Overloaded';
 
 /** The error for a call its signal ended: the operation's deadline (`Timeout`) or the caller leaving (`Aborted`). */
-export function abortedError(signal: AbortSignal, cause?: unknown): UpstreamError {
+export function abortedError(signal: CallSignal, cause?: unknown): UpstreamError {
   const reason = signal.reason as { name?: unknown } | undefined;
   if (reason?.name === 'TimeoutError') {
     return new UpstreamError('The upstream did not answer in time.', 'Timeout', null, null, { cause: cause ?? signal.reason });

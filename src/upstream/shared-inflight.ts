@@ -1,8 +1,9 @@
-import { type Send, type UpstreamReply, abortedError } from './layer.js';
+import { CallController } from './call-signal.js';
+import { type CallSignal, type Send, type UpstreamReply, abortedError } from './layer.js';
 
 interface Flight {
   reply: Promise<UpstreamReply>;
-  controller: AbortController;
+  controller: CallController;
   waiters: number;
 }
 
@@ -19,7 +20,7 @@ export function shareInflight(next: Send): Send {
     const key = `${request.credential.scope}\n${request.path}`;
     let flight = flights.get(key);
     if (flight === undefined) {
-      const controller = new AbortController();
+      const controller = new CallController();
       const created: Flight = {
         controller,
         waiters: 0,
@@ -36,7 +37,7 @@ export function shareInflight(next: Send): Send {
   };
 }
 
-function wait(flight: Flight, signal: AbortSignal | undefined): Promise<UpstreamReply> {
+function wait(flight: Flight, signal: CallSignal | undefined): Promise<UpstreamReply> {
   flight.waiters += 1;
   if (signal === undefined) return flight.reply.finally(() => (flight.waiters -= 1));
   if (signal.aborted) {

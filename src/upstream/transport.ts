@@ -1,6 +1,6 @@
 import { Pool } from 'undici';
 import { UpstreamError } from '../errors.js';
-import { type Send, abortedError } from './layer.js';
+import { type CallSignal, type Send, abortedError } from './layer.js';
 
 export interface TransportOptions {
   origin: string;
@@ -80,7 +80,7 @@ function withoutSecret(body: string, secret: string): string {
   return body.includes(secret) ? body.replaceAll(secret, '[redacted]') : body;
 }
 
-function toNetworkError(error: unknown, signal: AbortSignal | undefined): UpstreamError {
+function toNetworkError(error: unknown, signal: CallSignal | undefined): UpstreamError {
   if (error instanceof UpstreamError) return error;
   if (signal?.aborted) return abortedError(signal, error);
   const code = (error as { code?: unknown }).code;
