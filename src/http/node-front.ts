@@ -258,12 +258,7 @@ class NodeFetchRequest {
     if (this.#controller === undefined) {
       const controller = new AbortController();
       this.#controller = controller;
-      const response = this.#response;
-      const abort = (): void => {
-        if (!response.writableFinished) controller.abort(new DOMException('The client closed the connection', 'AbortError'));
-      };
-      if (response.destroyed) abort();
-      else response.once('close', abort);
+      onResponseClose(this.#response)((reason) => controller.abort(reason));
     }
     return this.#controller.signal;
   }
