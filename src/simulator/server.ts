@@ -26,6 +26,8 @@ export interface SimCall {
   status: number;
   requestId: string;
   at: number;
+  /** When the response ended or its connection closed (set for `drip` replies). */
+  endedAt?: number;
 }
 
 export type FaultAction =
@@ -34,6 +36,8 @@ export type FaultAction =
   | { kind: 'delay'; ms: number }
   | { kind: 'reset' }
   | { kind: 'reset-mid-body' }
+  /** A 200 whose body arrives one byte every `intervalMs`: never a long enough gap for undici's bodyTimeout. */
+  | { kind: 'drip'; intervalMs: number }
   | { kind: 'html'; status: number }
   | { kind: 'truncated' }
   | { kind: 'body'; status: number; body: string; contentType?: string }
@@ -224,6 +228,28 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         call.status = -1;
         res.socket?.destroy();
         return true;
+      case 'drip': {
+        call.status = 200;
+        const body = Buffer.from(JSON.stringify({ request_id: call.requestId, output: { job_id: 'ft-dripping', status: 'RUNNING' } }));
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(body.length) });
+        hung.add(res);
+        let sent = 0;
+        const timer = setInterval(() => {
+          if (sent >= body.length || res.destroyed) {
+            clearInterval(timer);
+            if (!res.destroyed) res.end();
+            return;
+          }
+          res.write(body.subarray(sent, sent + 1));
+          sent += 1;
+        }, action.intervalMs);
+        res.on('close', () => {
+          clearInterval(timer);
+          hung.delete(res);
+          call.endedAt = Date.now();
+        });
+        return true;
+      }
       case 'reset-mid-body': {
         call.status = 200;
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': '4096' });

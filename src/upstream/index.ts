@@ -8,7 +8,7 @@ import { type CachingClient, withFinishedJobCache } from './finished-job-cache.j
 import { type UpstreamCallMetrics, instrumentUpstream } from './instrument.js';
 import type { Endpoint, Send, SendLayer } from './layer.js';
 import { createRetryLayer } from './retry.js';
-import { shareInflight } from './shared-inflight.js';
+import { createSharedInflight } from './shared-inflight.js';
 import { traceUpstream } from './trace.js';
 import { type Transport, createTransport } from './transport.js';
 
@@ -98,7 +98,7 @@ export function createUpstream(config: Config, deps: UpstreamDeps): Upstream {
     breaker.layer,
     limit.layer,
     retry,
-    shareInflight,
+    createSharedInflight(config.timeoutMs),
   ];
   const send = layers.reduce<Send>((inner, layer) => layer(inner), transport.send);
   return {

@@ -1,5 +1,5 @@
 import { CallController } from './call-signal.js';
-import { type CallSignal, type Send, type UpstreamReply, abortedError } from './layer.js';
+import { type CallSignal, type Send, type SendLayer, type UpstreamReply, abortedError } from './layer.js';
 
 interface Flight {
   reply: Promise<UpstreamReply>;
@@ -11,20 +11,34 @@ interface Flight {
  * Concurrent identical GETs for the same credential share one upstream call. The key includes the
  * credential's scope, so callers with different keys or workspaces never share a reply.
  *
- * The shared call is aborted only when every caller waiting for it has given up (each caller's own
- * deadline still applies to that caller), so one impatient caller cannot fail the others.
+ * The shared call is aborted when every caller waiting for it has given up (each caller's own
+ * deadline still applies to that caller), so one impatient caller cannot fail the others; and, in
+ * any case, when its own deadline (`timeoutMs`, one operation's upstream budget) passes. Without
+ * that bound, a reply that drips (a byte at a time: never a gap long enough for undici's body
+ * timeout) kept its call, and its concurrency slot, alive as long as new callers kept joining it:
+ * a dashboard asking every few seconds held slots until the limit was full and every job timed out.
  */
-export function shareInflight(next: Send): Send {
+export function createSharedInflight(timeoutMs: number): SendLayer {
+  return (next) => shareInflight(next, timeoutMs);
+}
+
+function shareInflight(next: Send, timeoutMs: number): Send {
   const flights = new Map<string, Flight>();
   return (request) => {
     const key = `${request.credential.scope}\n${request.path}`;
     let flight = flights.get(key);
     if (flight === undefined) {
       const controller = new CallController();
+      const deadline = setTimeout(
+        () => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+        timeoutMs,
+      );
+      deadline.unref();
       const created: Flight = {
         controller,
         waiters: 0,
         reply: next({ ...request, signal: controller.signal }).finally(() => {
+          clearTimeout(deadline);
           if (flights.get(key) === created) flights.delete(key);
         }),
       };
