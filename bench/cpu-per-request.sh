@@ -4,7 +4,8 @@
 # loads one query with autocannon (32 connections) and reads the gateway's CPU ticks from /proc.
 #   bench/cpu-per-request.sh [ENV=value ...]      e.g. bench/cpu-per-request.sh LOG_LEVEL=warn
 # Q (the JSON body), D (seconds, default 6) and NODEFLAGS (node flags for the gateway; default:
-# those of `npm run start:prod`) override.
+# those of `npm run start:prod`), C (connections, default 32) and GWMAIN (the gateway script, default
+# dist/main.js) override.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIMPORT=${SIMPORT:-4601}; GWPORT=${GWPORT:-4602}
