@@ -60,7 +60,7 @@ describe('the supergraph: fine-tunes + deployments, composed and queried through
     expect(subgraphs[0]!.sdl).toBe(SUBGRAPH_SDL.trimEnd());
     expect(composition.hints.map((hint) => `${hint.definition.code}: ${hint.message}`)).toEqual([]);
     expect(composition.supergraphSdl).toMatch(
-      /type FineTuneJob\s+@join__type\(graph: DEPLOYMENTS, key: "id"\)\s+@join__type\(graph: FINE_TUNES, key: "id"\)/,
+      /type FineTuneJob implements Node\s+@join__implements\(graph: FINE_TUNES, interface: "Node"\)\s+@join__type\(graph: DEPLOYMENTS, key: "id"\)\s+@join__type\(graph: FINE_TUNES, key: "id"\)/,
     );
   });
 

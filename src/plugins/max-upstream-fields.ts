@@ -1,7 +1,7 @@
 import { GraphQLError, Kind, type SelectionSetNode, type ValidationContext, type ValidationRule } from 'graphql';
 
-/** Root Query fields whose resolvers call the upstream (one GET each, at most). */
-export const UPSTREAM_FIELDS: ReadonlySet<string> = new Set(['fineTune', 'fineTunes']);
+/** Root Query fields whose resolvers call the upstream (`fineTuneJobs` a few list pages, the others one GET at most). */
+export const UPSTREAM_FIELDS: ReadonlySet<string> = new Set(['fineTune', 'fineTunes', 'fineTuneJobs', 'node']);
 
 /**
  * A cost limit that counts what is actually expensive here: upstream calls. Each distinct response

@@ -41,26 +41,33 @@ const PageInput = builder.inputType('PageInput', {
   }),
 });
 
-const PageInfoRef = builder.objectRef<JobPage>('PageInfo').implement({
+/** What `PageInfo` shows, for both connections (`JobConnection`, `FineTuneJobConnection`). */
+export interface PageInfoShape {
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  startCursor: string | null;
+  endCursor: string | null;
+}
+
+export const PageInfoRef = builder.objectRef<PageInfoShape>('PageInfo').implement({
   description: 'Where this page sits in the whole list.',
   fields: (t) => ({
-    hasNextPage: t.boolean({
-      description: 'True when a later page has jobs.',
-      resolve: (page) => page.pageNumber * page.pageSize < page.totalCount,
-    }),
-    hasPreviousPage: t.boolean({ description: 'True when this is not the first page.', resolve: (page) => page.pageNumber > 1 }),
-    startCursor: t.string({
-      nullable: true,
-      description: "The first edge's cursor; null on an empty page.",
-      resolve: (page) => (page.jobs.length > 0 ? encodeCursor(page.offset) : null),
-    }),
-    endCursor: t.string({
-      nullable: true,
-      description: "The last edge's cursor; null on an empty page.",
-      resolve: (page) => (page.jobs.length > 0 ? encodeCursor(page.offset + page.jobs.length - 1) : null),
-    }),
+    hasNextPage: t.exposeBoolean('hasNextPage', { description: 'True when a later page has jobs.' }),
+    hasPreviousPage: t.exposeBoolean('hasPreviousPage', { description: 'True when this is not the first page.' }),
+    startCursor: t.exposeString('startCursor', { nullable: true, description: "The first edge's cursor; null on an empty page." }),
+    endCursor: t.exposeString('endCursor', { nullable: true, description: "The last edge's cursor; null on an empty page." }),
   }),
 });
+
+function pageInfoOf(page: JobPage): PageInfoShape {
+  const empty = page.jobs.length === 0;
+  return {
+    hasNextPage: page.pageNumber * page.pageSize < page.totalCount,
+    hasPreviousPage: page.pageNumber > 1,
+    startCursor: empty ? null : encodeCursor(page.offset),
+    endCursor: empty ? null : encodeCursor(page.offset + page.jobs.length - 1),
+  };
+}
 
 const JobEdgeRef = builder.objectRef<JobEdge>('JobEdge').implement({
   description: 'A job and its position in the list.',
@@ -79,7 +86,7 @@ const JobConnectionRef = builder.objectRef<JobPage>('JobConnection').implement({
       description: 'The jobs on this page with their cursors.',
       resolve: (page) => page.jobs.map((node, index) => ({ cursor: encodeCursor(page.offset + index), node })),
     }),
-    pageInfo: t.field({ type: PageInfoRef, description: 'Paging information.', resolve: (page) => page }),
+    pageInfo: t.field({ type: PageInfoRef, description: 'Paging information.', resolve: pageInfoOf }),
     totalCount: t.exposeInt('totalCount', { description: 'Jobs in the whole (filtered) list.' }),
     pageNumber: t.exposeInt('pageNumber', { description: 'This page number, from 1.' }),
     pageSize: t.exposeInt('pageSize', { description: 'The page size asked for.' }),

@@ -32,11 +32,17 @@ export function inDeclarationOrder(schema: GraphQLSchema, reference: GraphQLSche
 function reorder(type: GraphQLNamedType, declared: GraphQLNamedType): GraphQLNamedType {
   if (isObjectType(type) && isObjectType(declared)) {
     const config = type.toConfig();
-    return new GraphQLObjectType({ ...config, fields: byKeys(config.fields, Object.keys(declared.getFields())) });
+    return new GraphQLObjectType({
+      ...config,
+      fields: withArgumentOrder(byKeys(config.fields, Object.keys(declared.getFields())), declared),
+    });
   }
   if (isInterfaceType(type) && isInterfaceType(declared)) {
     const config = type.toConfig();
-    return new GraphQLInterfaceType({ ...config, fields: byKeys(config.fields, Object.keys(declared.getFields())) });
+    return new GraphQLInterfaceType({
+      ...config,
+      fields: withArgumentOrder(byKeys(config.fields, Object.keys(declared.getFields())), declared),
+    });
   }
   if (isInputObjectType(type) && isInputObjectType(declared)) {
     const config = type.toConfig();
@@ -58,6 +64,20 @@ function reorder(type: GraphQLNamedType, declared: GraphQLNamedType): GraphQLNam
     return new GraphQLUnionType({ ...config, types: [...config.types].sort((a, b) => rank(order, a.name) - rank(order, b.name)) });
   }
   return type;
+}
+
+/** Each field's arguments in declared order too (`fineTuneJobs(model, first, after, last, before)`). */
+function withArgumentOrder<F extends { args?: Record<string, unknown> | undefined }>(
+  fields: Record<string, F>,
+  declared: GraphQLObjectType | GraphQLInterfaceType,
+): Record<string, F> {
+  const declaredFields = declared.getFields();
+  return Object.fromEntries(
+    Object.entries(fields).map(([name, field]) => {
+      const order = declaredFields[name]?.args.map((arg) => arg.name);
+      return [name, field.args === undefined || order === undefined ? field : { ...field, args: byKeys(field.args, order) }];
+    }),
+  );
 }
 
 function byKeys<V>(record: Record<string, V>, order: readonly string[]): Record<string, V> {

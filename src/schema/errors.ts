@@ -91,3 +91,10 @@ export function toEntityError(error: unknown): unknown {
   if (error instanceof UpstreamError && error.httpStatus !== null) extensions.httpStatus = error.httpStatus;
   return new GraphQLError(error.message, { extensions });
 }
+
+/**
+ * The same conversion for the fields without an error union (`node`, `fineTuneJobs`): a domain
+ * error becomes an error in `errors[]` with `extensions.code` and `extensions.requestId`, and the
+ * (nullable) field null.
+ */
+export const toFieldError = toEntityError;

@@ -10,7 +10,9 @@ import './scalars.js';
 import './errors.js';
 import './job.js';
 import './connection.js';
+import './job-connection.js';
 import './job-status.js';
+import './node-query.js';
 
 /** The Federation spec the subgraph SDL links. `@key` needs nothing newer; raise it with the first newer directive. */
 export const FEDERATION_LINK_URL = 'https://specs.apollo.dev/federation/v2.6';

@@ -54,7 +54,12 @@ export function assertValidListQuery(query: ListQuery): void {
       'page.size',
     );
   }
-  if (query.model !== null && (query.model.length === 0 || query.model.length > 256)) {
+  assertValidModelFilter(query.model);
+}
+
+/** The list's `model` filter: absent, or 1 to 256 characters. */
+export function assertValidModelFilter(model: string | null): void {
+  if (model !== null && (model.length === 0 || model.length > 256)) {
     throw new InvalidParameterError('Argument "model" must be 1 to 256 characters.', 'InvalidParameter', null, 'model');
   }
 }
