@@ -92,6 +92,8 @@ export interface Simulator {
   jobs(apiKey?: string): readonly WireJob[];
   upsertJob(job: WireJob, apiKey?: string): void;
   updateJob(jobId: string, patch: Partial<WireJob>, apiKey?: string): void;
+  /** Removes a job, as if deleted upstream (tests: jobs disappearing between two list pages). */
+  removeJob(jobId: string, apiKey?: string): void;
   /** The living demo, when `living` was given. */
   readonly living: LivingDemo | null;
   /** Moves the living demo's clock forward (throws without `living`). */
@@ -358,6 +360,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       const index = jobs.findIndex((candidate) => candidate.job_id === jobId);
       if (index === -1) throw new Error(`simulator: no job ${jobId}`);
       jobs[index] = { ...(jobs[index] as WireJob), ...patch };
+    },
+    removeJob: (jobId, apiKey) => {
+      const jobs = tenantJobs(apiKey);
+      const index = jobs.findIndex((candidate) => candidate.job_id === jobId);
+      if (index === -1) throw new Error(`simulator: no job ${jobId}`);
+      jobs.splice(index, 1);
     },
     living,
     advance: (ms) => {
