@@ -109,9 +109,10 @@ class ListView {
     if (this.pages.has(index)) return;
     const page = await this.read(index + 1, UPSTREAM_PAGE_SIZE);
     this.pages.set(index, page.jobs);
-    // A page short of full ends the list, whatever `total` says; without `total`, that is all we know.
-    const seen = index * UPSTREAM_PAGE_SIZE + page.jobs.length;
-    this.total = page.jobs.length < UPSTREAM_PAGE_SIZE ? seen : Math.max(page.total ?? seen, seen);
+    // The upstream's count (the latest: the list may change between two pages); never fewer than
+    // the jobs this page shows, and without a count, what the page shows is all that is known.
+    const seen = page.jobs.length === 0 ? 0 : index * UPSTREAM_PAGE_SIZE + page.jobs.length;
+    this.total = Math.max(page.total ?? seen, seen);
   }
 
   /** Reads the pages holding positions `from..to` (within the list, once its length is known). */
