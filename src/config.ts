@@ -16,6 +16,8 @@ export interface Config {
   workspace: string | undefined;
   /** DASHSCOPE_FORWARD_AUTH */
   forwardAuth: boolean;
+  /** DASHSCOPE_REJECTED_KEY_TTL_MS (see `upstream/credential-standing.ts`). */
+  rejectedKeyTtlMs: number;
   /** DASHSCOPE_UTC_OFFSET */
   utcOffset: string;
   /** DASHSCOPE_TIMEOUT_MS */
@@ -321,6 +323,13 @@ export const VARIABLES = {
     parse: bool,
     meaning: "`true`: use each caller's `Authorization: Bearer …` upstream instead of the server key (never falls back to it).",
   }),
+  DASHSCOPE_REJECTED_KEY_TTL_MS: variable({
+    group: 'Upstream',
+    default: 30_000,
+    parse: int(0, 3_600_000),
+    meaning:
+      "Forwarding mode: how long an upstream 401 for a caller's key is answered from memory (keys kept as digests, 10,000 at most) with no upstream call; an unknown key is tried one call at a time (`0`: 401s not remembered).",
+  }),
   DASHSCOPE_UTC_OFFSET: variable({
     group: 'Upstream',
     default: '+08:00',
@@ -569,6 +578,7 @@ export function loadConfig(env: Env): Config {
     apiKey: forwardAuth ? undefined : apiKey,
     workspace: read('DASHSCOPE_WORKSPACE'),
     forwardAuth,
+    rejectedKeyTtlMs: read('DASHSCOPE_REJECTED_KEY_TTL_MS'),
     utcOffset: read('DASHSCOPE_UTC_OFFSET'),
     timeoutMs: read('DASHSCOPE_TIMEOUT_MS'),
     pollIntervalMs: read('DASHSCOPE_POLL_INTERVAL_MS'),
