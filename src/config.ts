@@ -109,6 +109,10 @@ export interface OperationLimits {
   maxCost: number;
   maxUpstreamFields: number;
   maxEntityIds: number;
+  /** GRAPHQL_MAX_SUBSCRIPTIONS */
+  maxSubscriptions: number;
+  /** GRAPHQL_MAX_SUBSCRIPTIONS_PER_CLIENT */
+  maxSubscriptionsPerClient: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -459,6 +463,20 @@ export const VARIABLES = {
     meaning: 'Distinct job ids in one federation `_entities` call, each costing a GET (HTTP 400 `ENTITIES_LIMIT` beyond).',
   }),
 
+  GRAPHQL_MAX_SUBSCRIPTIONS: variable({
+    group: 'Limits',
+    default: 10_000,
+    parse: int(0, 10_000_000),
+    meaning: 'Live `fineTuneStatus` subscriptions on the whole gateway (beyond: an error result with code `SUBSCRIPTION_LIMIT`).',
+  }),
+  GRAPHQL_MAX_SUBSCRIPTIONS_PER_CLIENT: variable({
+    group: 'Limits',
+    default: 100,
+    parse: int(0, 10_000_000),
+    meaning:
+      'Live subscriptions of one client: per credential digest in forwarding mode, else per remote address (beyond: an error result with code `SUBSCRIPTION_LIMIT`).',
+  }),
+
   // GraphQL
   GRAPHQL_TYPE_PREFIX: variable({
     group: 'GraphQL',
@@ -609,6 +627,8 @@ export function loadConfig(env: Env): Config {
       maxCost: read('GRAPHQL_MAX_COST'),
       maxUpstreamFields: read('GRAPHQL_MAX_UPSTREAM_FIELDS'),
       maxEntityIds: read('GRAPHQL_MAX_ENTITY_IDS'),
+      maxSubscriptions: read('GRAPHQL_MAX_SUBSCRIPTIONS'),
+      maxSubscriptionsPerClient: read('GRAPHQL_MAX_SUBSCRIPTIONS_PER_CLIENT'),
     },
     corsOrigins: read('CORS_ORIGINS'),
     shutdownTimeoutMs: read('SHUTDOWN_TIMEOUT_MS'),
