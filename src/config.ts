@@ -40,6 +40,13 @@ export interface Config {
   limits: OperationLimits;
   /** CORS_ORIGINS: `["*"]` allows any; empty: no CORS headers (same origin only). */
   corsOrigins: string[];
+  /** What one client's connections may cost (see `http/connection-guard.ts`). */
+  connections: {
+    /** HTTP_MAX_CONNECTIONS */
+    max: number;
+    /** HTTP_WRITE_TIMEOUT_MS */
+    writeTimeoutMs: number;
+  };
   /** SHUTDOWN_TIMEOUT_MS */
   shutdownTimeoutMs: number;
   /** SHUTDOWN_DRAIN_MS */
@@ -288,6 +295,20 @@ export const VARIABLES = {
     parse: originList,
     meaning:
       'Comma-separated origins allowed to call from a browser, with credentials (`https://app.example.com,http://localhost:5173`); `*` allows any origin, without credentials.',
+  }),
+  HTTP_MAX_CONNECTIONS: variable({
+    group: 'Server',
+    default: 10_000,
+    parse: int(1, 1_000_000),
+    meaning:
+      'Open client connections served at once; one more gets HTTP 503 with code `CONNECTION_LIMIT` (and `Connection: close`) and is closed.',
+  }),
+  HTTP_WRITE_TIMEOUT_MS: variable({
+    group: 'Server',
+    default: 30_000,
+    parse: int(100, 3_600_000),
+    meaning:
+      'A connection whose answer (or SSE stream) waits to be written and makes no progress for this long (a client that stopped reading) is destroyed.',
   }),
   SHUTDOWN_TIMEOUT_MS: variable({
     group: 'Server',
@@ -631,6 +652,7 @@ export function loadConfig(env: Env): Config {
       maxSubscriptionsPerClient: read('GRAPHQL_MAX_SUBSCRIPTIONS_PER_CLIENT'),
     },
     corsOrigins: read('CORS_ORIGINS'),
+    connections: { max: read('HTTP_MAX_CONNECTIONS'), writeTimeoutMs: read('HTTP_WRITE_TIMEOUT_MS') },
     shutdownTimeoutMs: read('SHUTDOWN_TIMEOUT_MS'),
     shutdownDrainMs: read('SHUTDOWN_DRAIN_MS'),
     useSimulator: apiKey === undefined && baseUrl === undefined && !forwardAuth,
