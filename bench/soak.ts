@@ -26,6 +26,10 @@ const RECOVERED_WITHIN_MS = 10_000;
 const KEY_A = 'sk-soak-tenant-a-0123456789';
 const KEY_B = 'sk-soak-tenant-b-0123456789';
 
+/** A GraphQL answer as parsed: read defensively, field by field. */
+// biome-ignore lint/suspicious/noExplicitAny: untyped JSON from the gateway, every access is optional-chained
+type Json = any;
+
 interface Fault {
   name: string;
   action: FaultAction;
@@ -131,7 +135,7 @@ async function main(): Promise<void> {
   let made = 0;
   let next = 0;
   const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)] as T;
-  const post = async (body: unknown, key: string | null): Promise<{ status: number; json: any }> => {
+  const post = async (body: unknown, key: string | null): Promise<{ status: number; json: Json }> => {
     const response = await fetch(`${url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
@@ -139,7 +143,7 @@ async function main(): Promise<void> {
       signal: AbortSignal.timeout(30_000),
     });
     const text = await response.text();
-    let json: any = null;
+    let json: Json = null;
     try {
       json = JSON.parse(text);
     } catch {
@@ -204,7 +208,7 @@ async function main(): Promise<void> {
       weight: 3,
       run: async () => {
         // 120 aliases: over GRAPHQL_MAX_ALIASES, refused before execution.
-        const aliased = `{ ${Array.from({ length: 120 }, (_, i) => `a${i}: __typename`).join(' ')} x: fineTunes { __typename } }`;
+        const aliased = `{ ${Array.from({ length: 120 }, (_, i) => `a${i}: fineTune(id: "ft-alias") { __typename }`).join(' ')} }`;
         const { status, json } = await post({ query: aliased }, KEY_A);
         return { outcome: `bad-document:${outcomeOf(status, json)}`, tenant: false };
       },
@@ -354,7 +358,7 @@ async function main(): Promise<void> {
   process.exit(failed ? 1 : 0);
 }
 
-function outcomeOf(status: number, json: any): string {
+function outcomeOf(status: number, json: Json): string {
   const code = json?.errors?.[0]?.extensions?.code;
   return typeof code === 'string' ? code : `http ${status}`;
 }
