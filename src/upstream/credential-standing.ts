@@ -36,7 +36,8 @@ interface Probe {
  * of the key plus the workspace: keys are never kept).
  *
  * - An upstream **401** is remembered for `rejectedTtlMs`: during that time every call with that
- *   credential gets the same reply at once, with no upstream call.
+ *   credential gets the same code and message at once (no `request_id`: there was no upstream
+ *   call), with no upstream call.
  * - A credential neither accepted nor rejected is **probed**: one call at a time goes upstream;
  *   the others with that credential wait for its answer (each within its own deadline). So a
  *   made-up key costs the upstream one call, even through an `_entities` call with 100 ids.
@@ -52,7 +53,7 @@ export function createCredentialStanding(options: CredentialStandingOptions): Cr
   const learn = (scope: string, reply: UpstreamReply): void => {
     if (reply.status === 401) {
       accepted.delete(scope);
-      rejected?.set(scope, reply);
+      rejected?.set(scope, remembered(reply));
     } else if (reply.status < 500 && reply.status !== 403 && reply.status !== 429) {
       rejected?.delete(scope);
       accepted.set(scope, true);
@@ -94,6 +95,25 @@ export function createCredentialStanding(options: CredentialStandingOptions): Cr
     };
 
   return { layer, laneOf: (credential) => (accepted.has(credential.scope) ? credential.scope : UNVERIFIED_LANE) };
+}
+
+/**
+ * The 401 as it is answered from memory: the vendor's code and message, but no `request_id` (and
+ * none of the reply's headers): no upstream request stands behind a remembered answer.
+ */
+function remembered(reply: UpstreamReply): UpstreamReply {
+  let body: unknown;
+  try {
+    body = JSON.parse(reply.body);
+  } catch {
+    body = null;
+  }
+  const { code, message } = typeof body === 'object' && body !== null ? (body as { code?: unknown; message?: unknown }) : {};
+  return {
+    status: reply.status,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ code: typeof code === 'string' ? code : 'InvalidApiKey', ...(typeof message === 'string' ? { message } : {}) }),
+  };
 }
 
 function waitFor(done: Promise<void>, signal: CallSignal | undefined): Promise<void> {

@@ -108,9 +108,10 @@ export function createUpstream(config: Config, deps: UpstreamDeps): Upstream {
     breaker.layer,
     limit.layer,
     retry,
-    createSharedInflight(config.timeoutMs),
-    // Outermost: a remembered 401 costs nothing at all, and an unknown key one probe at a time.
+    // A remembered 401 costs nothing at all, and an unknown key one probe at a time (inside the
+    // sharing, so identical calls still share one call, probe included).
     ...(standing ? [standing.layer] : []),
+    createSharedInflight(config.timeoutMs),
   ];
   const send = layers.reduce<Send>((inner, layer) => layer(inner), transport.send);
   return {
