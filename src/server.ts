@@ -27,6 +27,7 @@ import { usePrivateCacheControl } from './plugins/use-private-cache-control.js';
 import { useReadiness } from './plugins/use-readiness.js';
 import { useRequestBodyLimit } from './plugins/use-request-body-limit.js';
 import { useRequestParamsLimits } from './plugins/use-request-params-limits.js';
+import { type SubscriptionCounts, useSubscriptionLimits } from './plugins/use-subscription-limits.js';
 import { useShutdownNotice } from './plugins/use-shutdown-notice.js';
 import { createSchema } from './schema/index.js';
 import { type GatewayMetrics, createMetrics } from './telemetry/metrics.js';
@@ -63,6 +64,8 @@ export interface Gateway {
   metrics: GatewayMetrics;
   /** The pollers behind the `fineTuneStatus` subscription. */
   jobStatus: JobStatusHub;
+  /** Live subscriptions now, counted against GRAPHQL_MAX_SUBSCRIPTIONS(_PER_CLIENT). */
+  subscriptions: SubscriptionCounts;
   /** The GraphiQL page (null when it is off), built on the first visit. */
   graphiql: GraphiQLPageSource | null;
   /** What `/ready` reports. */
@@ -125,6 +128,12 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   // GraphiQL cannot work where only trusted documents run (not even its introspection query).
   const graphiql = config.persistedOperationsOnly ? null : createGraphiQLPage(GRAPHIQL_OPTIONS);
 
+  const subscriptionLimits = useSubscriptionLimits({
+    perClient: config.limits.maxSubscriptionsPerClient,
+    total: config.limits.maxSubscriptions,
+    clientBy: config.forwardAuth ? 'credential' : 'address',
+  });
+
   const yogaOptions: YogaServerOptions<ServerContext, Context> = {
     schema,
     context: ({ request, res }) =>
@@ -163,6 +172,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
         : []),
       useOperationLimits(config.limits),
       useEntitiesLimit(config.limits.maxEntityIds),
+      subscriptionLimits.plugin,
       useCompiledExecution(compiled),
       useDeadlineRelease(),
       useShutdownNotice(drained.signal),
@@ -200,6 +210,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     client,
     metrics,
     jobStatus,
+    subscriptions: subscriptionLimits.counts,
     graphiql,
     health,
     drain: () => {
