@@ -65,6 +65,8 @@ export interface Config {
     /** DASHSCOPE_CACHE_MAX_ENTRIES */
     maxEntries: number;
   };
+  /** IDEMPOTENCY_MAX_KEYS: `createFineTune` idempotency keys kept (see `actions/idempotency-store.ts`). */
+  idempotencyMaxKeys: number;
   /** GRAPHQL_TYPE_PREFIX (see `schema/type-prefix.ts`). */
   typePrefix: string;
 }
@@ -414,6 +416,13 @@ export const VARIABLES = {
     parse: int(1, 10_000_000),
     meaning: 'Most jobs kept in the cache, over all credentials (least recently used go first).',
   }),
+  IDEMPOTENCY_MAX_KEYS: variable({
+    group: 'Caching',
+    default: 100_000,
+    parse: int(1, 10_000_000),
+    meaning:
+      '`createFineTune` idempotency keys remembered (each for 24 h), over all credentials; beyond it the least recently used is forgotten. Also the most creates with a key in progress at once.',
+  }),
 
   // Limits
   GRAPHQL_MAX_BODY_BYTES: variable({
@@ -615,6 +624,7 @@ export function loadConfig(env: Env): Config {
       activeTtlMs: read('DASHSCOPE_ACTIVE_JOB_TTL_MS'),
       maxEntries: read('DASHSCOPE_CACHE_MAX_ENTRIES'),
     },
+    idempotencyMaxKeys: read('IDEMPOTENCY_MAX_KEYS'),
     typePrefix: read('GRAPHQL_TYPE_PREFIX'),
   };
   if (problems.length > 0) throw new ConfigError(problems);

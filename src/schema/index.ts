@@ -6,6 +6,7 @@ import { inDeclarationOrder } from './declaration-order.js';
 import { prefixOwnedTypes } from './type-prefix.js';
 import './query.js';
 import './subscription.js';
+import './mutation.js';
 import './scalars.js';
 import './errors.js';
 import './job.js';

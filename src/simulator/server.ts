@@ -38,6 +38,8 @@ export type FaultAction =
   | { kind: 'status'; status: number; code?: string; message?: string; retryAfter?: string }
   | { kind: 'hang' }
   | { kind: 'delay'; ms: number }
+  /** The reply is made when the request arrives (the state as it was then) and sent `ms` later. */
+  | { kind: 'delay-reply'; ms: number }
   | { kind: 'reset' }
   | { kind: 'reset-mid-body' }
   /** A 200 whose body arrives one byte every `intervalMs`: never a long enough gap for undici's bodyTimeout. */
@@ -272,6 +274,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       case 'delay':
         await sleep(action.ms);
         return false;
+      case 'delay-reply':
+        deferred.set(res, action.ms);
+        return false;
       case 'hang':
         hung.add(res);
         res.on('close', () => hung.delete(res));
@@ -491,9 +496,18 @@ function sendRaw(
   headers: Record<string, string> = {},
 ): void {
   call.status = status;
-  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), ...headers });
-  res.end(body);
+  const write = (): void => {
+    if (res.destroyed) return;
+    res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), ...headers });
+    res.end(body);
+  };
+  const delayMs = deferred.get(res);
+  if (delayMs === undefined) write();
+  else setTimeout(write, delayMs);
 }
+
+/** Replies held back by a `delay-reply` fault, and for how long. */
+const deferred = new WeakMap<ServerResponse, number>();
 
 function defaultCode(status: number): string {
   if (status === 400) return 'InvalidParameter';
