@@ -450,7 +450,8 @@ export const VARIABLES = {
     group: 'Limits',
     default: 50,
     parse: int(1, 10_000),
-    meaning: 'Upstream-hitting fields (`fineTune`, `fineTunes`) per operation (HTTP 400 `UPSTREAM_FIELD_LIMIT` beyond).',
+    meaning:
+      'Upstream-hitting fields (`fineTune`, `fineTunes`, and the mutations `createFineTune`, `cancelFineTune`, `deleteFineTune`) per operation (HTTP 400 `UPSTREAM_FIELD_LIMIT` beyond).',
   }),
   GRAPHQL_MAX_ENTITY_IDS: variable({
     group: 'Limits',
