@@ -4,7 +4,13 @@ import { GraphQLError, Kind, type SelectionSetNode, type ValidationContext, type
  * Root fields whose resolvers call the upstream: the queries (one GET each, at most) and the
  * mutations (one action each, plus the fresh read of create's replay or cancel).
  */
-export const UPSTREAM_FIELDS: ReadonlySet<string> = new Set(['fineTune', 'fineTunes', 'createFineTune', 'cancelFineTune', 'deleteFineTune']);
+export const UPSTREAM_FIELDS: ReadonlySet<string> = new Set([
+  'fineTune',
+  'fineTunes',
+  'createFineTune',
+  'cancelFineTune',
+  'deleteFineTune',
+]);
 
 /**
  * A cost limit that counts what is actually expensive here: upstream calls. Each distinct response
