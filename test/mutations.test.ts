@@ -229,6 +229,21 @@ describe('mutations against the simulator', () => {
       expect(calls('createJob')).toBe(1);
     });
 
+    it('two identical actions at once are two upstream calls: actions never share a call', async () => {
+      stack.sim.inject({ endpoint: 'createJob', action: { kind: 'delay', ms: 100 }, times: 2 });
+      const calls = counter(stack);
+      const [a, b] = await Promise.all([
+        stack.query(CreateJobDocument, { input: INPUT }),
+        stack.query(CreateJobDocument, { input: INPUT }),
+      ]);
+      expect(jobOf(a.data?.createFineTune).id).not.toBe(jobOf(b.data?.createFineTune).id);
+      expect(calls('createJob')).toBe(2);
+      const id = runningJob(stack);
+      stack.sim.inject({ endpoint: 'cancelJob', action: { kind: 'delay', ms: 100 }, times: 2 });
+      await Promise.all([stack.query(CancelJobDocument, { id }), stack.query(CancelJobDocument, { id })]);
+      expect(calls('cancelJob')).toBe(2);
+    });
+
     it('a key whose create may have reached the upstream answers that failure again, never a second create', async () => {
       const input = { ...INPUT, idempotencyKey: `key-${Date.now()}-lost` };
       stack.sim.inject({ endpoint: 'createJob', action: { kind: 'status', status: 502, code: 'BadGateway' }, times: 1 });
@@ -450,6 +465,33 @@ describe('mutations: caches of running jobs and live subscribers', () => {
     } finally {
       subscription.close();
     }
+  });
+});
+
+describe('mutations: idempotency keys belong to one credential', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({
+      env: { ...FAST, DASHSCOPE_FORWARD_AUTH: 'true', DASHSCOPE_API_KEY: undefined },
+      simulator: { tenants: { 'sk-tenant-a': [], 'sk-tenant-b': [] } },
+    });
+  });
+  afterAll(() => stack.close());
+
+  it('the same key from two credentials makes two jobs, each answered only to its own credential', async () => {
+    const input = { ...INPUT, idempotencyKey: 'shared-key' };
+    const as = (key: string) => ({ authorization: `Bearer ${key}` });
+    const a = jobOf((await stack.query(CreateJobDocument, { input }, as('sk-tenant-a'))).data?.createFineTune);
+    const b = jobOf((await stack.query(CreateJobDocument, { input }, as('sk-tenant-b'))).data?.createFineTune);
+    expect(a.id).not.toBe(b.id);
+    expect(stack.sim.jobs('sk-tenant-a').map((job) => job.job_id)).toEqual([a.id]);
+    expect(stack.sim.jobs('sk-tenant-b').map((job) => job.job_id)).toEqual([b.id]);
+    const againA = jobOf((await stack.query(CreateJobDocument, { input }, as('sk-tenant-a'))).data?.createFineTune);
+    expect(againA.id).toBe(a.id);
+    expect(stack.sim.count('createJob')).toBe(2);
+    const missing = await stack.query(CreateJobDocument, { input });
+    expect(missing.data?.createFineTune).toMatchObject({ __typename: 'AuthenticationError', code: 'MissingCredential' });
+    expect(stack.sim.count('createJob')).toBe(2);
   });
 });
 
