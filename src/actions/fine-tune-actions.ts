@@ -134,7 +134,12 @@ export function createFineTuneActions(options: FineTuneActionsOptions): FineTune
   /** After a failed create: forget the key when nothing was created, else keep the lost answer. */
   async function record(storeKey: string, error: unknown, fingerprint: string): Promise<void> {
     if (nothingCreated(error)) {
-      await idempotency.release(storeKey);
+      try {
+        await idempotency.release(storeKey);
+      } catch (failure) {
+        // The caller still gets the create's own error; a shared store must expire an unreleased claim.
+        logger?.error({ err: failure }, 'could not release an idempotency key');
+      }
       return;
     }
     const known = error instanceof UpstreamError ? error : null;
