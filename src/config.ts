@@ -74,6 +74,8 @@ export interface Config {
     /** DASHSCOPE_CACHE_MAX_ENTRIES */
     maxEntries: number;
   };
+  /** IDEMPOTENCY_MAX_KEYS: `createFineTune` idempotency keys kept (see `actions/idempotency-store.ts`). */
+  idempotencyMaxKeys: number;
   /** GRAPHQL_TYPE_PREFIX (see `schema/type-prefix.ts`). */
   typePrefix: string;
 }
@@ -448,6 +450,13 @@ export const VARIABLES = {
     parse: int(1, 10_000_000),
     meaning: 'Most jobs kept in the cache, over all credentials (least recently used go first).',
   }),
+  IDEMPOTENCY_MAX_KEYS: variable({
+    group: 'Caching',
+    default: 100_000,
+    parse: int(1, 10_000_000),
+    meaning:
+      '`createFineTune` idempotency keys remembered (each for 24 h), over all credentials; beyond it the least recently used is forgotten. Also the most creates with a key in progress at once.',
+  }),
 
   // Limits
   GRAPHQL_MAX_BODY_BYTES: variable({
@@ -475,7 +484,8 @@ export const VARIABLES = {
     group: 'Limits',
     default: 50,
     parse: int(1, 10_000),
-    meaning: 'Upstream-hitting fields (`fineTune`, `fineTunes`) per operation (HTTP 400 `UPSTREAM_FIELD_LIMIT` beyond).',
+    meaning:
+      'Upstream-hitting fields (`fineTune`, `fineTunes`, and the mutations `createFineTune`, `cancelFineTune`, `deleteFineTune`) per operation (HTTP 400 `UPSTREAM_FIELD_LIMIT` beyond).',
   }),
   GRAPHQL_MAX_ENTITY_IDS: variable({
     group: 'Limits',
@@ -667,6 +677,7 @@ export function loadConfig(env: Env): Config {
       activeTtlMs: read('DASHSCOPE_ACTIVE_JOB_TTL_MS'),
       maxEntries: read('DASHSCOPE_CACHE_MAX_ENTRIES'),
     },
+    idempotencyMaxKeys: read('IDEMPOTENCY_MAX_KEYS'),
     typePrefix: read('GRAPHQL_TYPE_PREFIX'),
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -1,4 +1,6 @@
 import type { TracerProvider } from '@opentelemetry/api';
+import { createFineTuneActions } from './actions/fine-tune-actions.js';
+import { createMemoryIdempotencyStore } from './actions/idempotency-store.js';
 import { createServerAdapter } from '@whatwg-node/server';
 import {
   type CORSOptions,
@@ -110,7 +112,14 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     timeoutMs: config.timeoutMs,
     logger: deps.logger,
   });
-  const contextDeps = { config, client, jobStatus, metrics, resolveCredential: createCredentialResolver(config) };
+  const actions = createFineTuneActions({
+    client,
+    jobStatus,
+    idempotency: createMemoryIdempotencyStore({ maxKeys: config.idempotencyMaxKeys }),
+    timeoutMs: config.timeoutMs,
+    logger: deps.logger,
+  });
+  const contextDeps = { config, client, jobStatus, actions, metrics, resolveCredential: createCredentialResolver(config) };
   let draining = false;
   // Aborted by drain(): live subscriptions end with a going-away notice (use-shutdown-notice.ts).
   const drained = new AbortController();

@@ -48,6 +48,33 @@ describe('operation limits (graphql-armor + upstream-field cost)', () => {
     );
   });
 
+  it('mutations count towards the upstream-field limit: 51 aliased actions are refused before any of them runs', async () => {
+    const cancels = (n: number) => Array.from({ length: n }, (_, i) => `c${i}: cancelFineTune(id: "ft-${i}") { __typename }`).join(' ');
+    await refused(`mutation { ${cancels(51)} }`, /51 upstream-backed fields .* at most 50/);
+    const mixed = `mutation { ${cancels(30)} ${Array.from({ length: 21 }, (_, i) => `d${i}: deleteFineTune(id: "ft-${i}") { __typename }`).join(' ')} }`;
+    await refused(mixed, /51 upstream-backed fields/);
+  });
+
+  it("mutations count towards graphql-armor's alias and cost limits too", async () => {
+    const ids = Array.from({ length: 150 }, (_, i) => `a${i}: id`).join(' ');
+    await refused(`mutation { deleteFineTune(id: "x") { ... on DeletedFineTuneJob { ${ids} } } }`, /Aliases limit of 100 exceeded/);
+    // Cost: with GRAPHQL_MAX_COST=100, five creates with full job selections are too much.
+    const small = await startStack({ env: { GRAPHQL_MAX_COST: '100' } });
+    try {
+      const job = 'id jobName status rawStatus model baseModel createTime endTime createdAt endedAt durationSeconds isTerminal';
+      const creates = Array.from(
+        { length: 5 },
+        (_, i) => `c${i}: createFineTune(input: { model: "qwen3-14b", trainingFileIds: ["f"] }) { ... on FineTuneJob { ${job} } }`,
+      ).join(' ');
+      const { status, body } = await small.raw({ query: `mutation { ${creates} }` });
+      expect(status).toBe(400);
+      expect(body.errors?.[0]?.message).toMatch(/Query Cost limit of 100 exceeded/);
+      expect(small.sim.calls).toHaveLength(0);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('a structural cost bomb (40 full pages of jobs) is refused by the cost limit', async () => {
     const job =
       'id jobName status rawStatus model baseModel createTime endTime createdAt endedAt durationSeconds isTerminal hyperParameters { nEpochs raw }';
@@ -188,13 +215,20 @@ describe('HTTP protections', () => {
     expect(stack.sim.calls).toHaveLength(0);
   });
 
-  it('mutations over GET are refused (405), CSRF header or not; there are no mutations over POST either (400)', async () => {
-    expect((await get('mutation { __typename }')).status).toBe(405);
-    const overGet = await get('mutation { __typename }', { 'x-graphql-yoga-csrf': '1' });
+  it('mutations over GET are refused (405), CSRF header or not, with no upstream call; over POST they run', async () => {
+    const cancel = 'mutation { cancelFineTune(id: "ft-202410291653-1c7f") { __typename } }';
+    const overGet = await get(cancel);
     expect(overGet.status).toBe(405);
-    const overPost = await stack.raw({ query: 'mutation { __typename }' });
-    expect(overPost.body).toMatchObject({ data: null, errors: [{ message: 'Schema is not configured to execute mutation operation.' }] });
+    expect(overGet.headers.get('allow')).toBe('POST');
+    expect((await get(cancel, { 'x-graphql-yoga-csrf': '1' })).status).toBe(405);
+    expect((await get('mutation { __typename }')).status).toBe(405);
     expect(stack.sim.calls).toHaveLength(0);
+    const overPost = await stack.raw({ query: 'mutation { __typename }' });
+    expect(overPost.body).toEqual({ data: { __typename: 'Mutation' } });
+    // The example job is finished: the upstream refuses to cancel it, after exactly one call.
+    const posted = await stack.raw({ query: cancel });
+    expect(posted.body).toEqual({ data: { cancelFineTune: { __typename: 'UnsupportedOperationError' } } });
+    expect(stack.sim.calls.map((call) => call.endpoint)).toEqual(['cancelJob']);
   });
 
   it('cross-site protection: a "simple" POST (form, text/plain) needs a preflight header; a GET needs none', async () => {

@@ -128,6 +128,35 @@ describe('the supergraph: fine-tunes + deployments, composed and queried through
     expect(result.data.fineTune).toMatchObject({ __typename: 'NotFoundError', code: 'NotFound', requestId: expect.any(String) });
   });
 
+  it('exposes the mutations: composed into the supergraph and run through the router, the job extended by the other subgraph', async () => {
+    expect(composition.supergraphSdl).toMatch(/type Mutation\s+@join__type\(graph: FINE_TUNES\)/);
+    for (const field of ['createFineTune', 'cancelFineTune', 'deleteFineTune']) expect(composition.supergraphSdl).toContain(`${field}(`);
+    expect(composeWithTheGuild(subgraphs)).toMatch(/type Mutation @join__type\(graph: FINE_TUNES\)/);
+
+    const creates = stack.sim.count('createJob');
+    const fetches = gateway.subgraphRequests.length;
+    const created = await gateway.query(
+      `mutation ($input: CreateFineTuneInput!) {
+        createFineTune(input: $input) { __typename ... on FineTuneJob { id status deployments { name } } ... on Error { code } }
+      }`,
+      { input: { model: 'qwen3-14b', trainingFileIds: ['86a9fe7f-dd77-43b0-9834-2170e12339ec'], idempotencyKey: 'supergraph-1' } },
+    );
+    expect(created.errors).toBeUndefined();
+    expect(created.data.createFineTune).toMatchObject({ __typename: 'FineTuneJob', status: 'PENDING', deployments: [] });
+    expect(stack.sim.count('createJob') - creates).toBe(1);
+    const sent = gateway.subgraphRequests.slice(fetches);
+    expect(sent.map((request) => request.subgraph)).toEqual(['fine-tunes', 'deployments']);
+    expect(sent[0]!.query).toMatch(/^mutation/);
+
+    const canceled = await gateway.query(
+      `mutation ($id: ID!) { cancelFineTune(id: $id) { __typename ... on FineTuneJob { id status } ... on Error { code } } }`,
+      { id: created.data.createFineTune.id },
+    );
+    expect(canceled.data.cancelFineTune).toMatchObject({ __typename: 'FineTuneJob', status: 'CANCELING' });
+    const refused = await gateway.query(`mutation { deleteFineTune(id: "${MISSING_JOB}") { __typename ... on Error { code requestId } } }`);
+    expect(refused.data.deleteFineTune).toMatchObject({ __typename: 'NotFoundError', code: 'NotFound', requestId: expect.any(String) });
+  });
+
   it('stayed on 127.0.0.1: no telemetry, usage report, CDN or metadata probe left the process', () => {
     expect(guard.attempts).toBeGreaterThan(0);
     expect(guard.offLoopback).toEqual([]);

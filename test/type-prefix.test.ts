@@ -10,6 +10,12 @@ import { CompositionError, type RunningGateway, composeWithApollo, composeWithTh
 /** The names docs/supergraph.md documents as ours (prefixed by GRAPHQL_TYPE_PREFIX). */
 const OWNED = [
   'AuthenticationError',
+  'CancelFineTuneResult',
+  'ConflictError',
+  'CreateFineTuneInput',
+  'CreateFineTuneResult',
+  'DeleteFineTuneResult',
+  'DeletedFineTuneJob',
   'Error',
   'FineTuneResult',
   'FineTuneJobConnection',
@@ -24,6 +30,7 @@ const OWNED = [
   'PageInfo',
   'PageInput',
   'ThrottlingError',
+  'UnsupportedOperationError',
   'UpstreamError',
 ];
 

@@ -19,6 +19,13 @@ export interface JobStatusHub {
    * kept failing). Calling `return()` on the iterator unsubscribes.
    */
   watch(id: string, credential: UpstreamCredential, signal?: AbortSignal): AsyncIterableIterator<FineTuneJob>;
+  /**
+   * The job as an action just left it (read fresh after a cancel): its watchers get it now instead
+   * of at the next poll, and a poll that was in flight is ignored. Nothing happens without watchers.
+   */
+  publish(job: FineTuneJob, credential: UpstreamCredential): void;
+  /** The job changed in a way only the upstream can tell (it was deleted): poll it now if watched. */
+  refresh(id: string, credential: UpstreamCredential): void;
   /** Pollers running now. */
   readonly pollers: number;
   /** Stops every poller; their subscribers' streams end. */
@@ -50,6 +57,10 @@ interface Poller {
   subscribers: Set<Subscriber>;
   /** The last job seen: a late subscriber starts from it. */
   last: FineTuneJob | null;
+  /** Takes a fresh job from outside (an action); polls in flight are ignored. */
+  accept(job: FineTuneJob): void;
+  /** Polls now; polls in flight are ignored. */
+  pollNow(): void;
   stop(): void;
 }
 
@@ -66,10 +77,22 @@ export function createJobStatusHub(options: JobStatusHubOptions): JobStatusHub {
     let timer: NodeJS.Timeout | undefined;
     let failures = 0;
     let throttled = 0;
+    /** Moves when the job comes from outside: a poll that started before is out of date. */
+    let generation = 0;
 
     const poller: Poller = {
       subscribers,
       last: null,
+      accept(job) {
+        generation += 1;
+        clearTimeout(timer);
+        onJob(job);
+      },
+      pollNow() {
+        generation += 1;
+        clearTimeout(timer);
+        void poll();
+      },
       stop() {
         if (pollers.get(key) === poller) pollers.delete(key);
         clearTimeout(timer);
@@ -88,15 +111,21 @@ export function createJobStatusHub(options: JobStatusHubOptions): JobStatusHub {
     };
 
     async function poll(): Promise<void> {
+      const started = generation;
       let job: FineTuneJob;
       try {
         const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(timeoutMs)]);
         job = (await client.getJob(id, credential, signal)).job;
       } catch (error) {
-        if (controller.signal.aborted) return;
+        if (controller.signal.aborted || generation !== started) return;
         onFailure(error);
         return;
       }
+      if (controller.signal.aborted || generation !== started) return;
+      onJob(job);
+    }
+
+    function onJob(job: FineTuneJob): void {
       if (controller.signal.aborted) return;
       failures = 0;
       throttled = 0;
@@ -162,6 +191,12 @@ export function createJobStatusHub(options: JobStatusHubOptions): JobStatusHub {
     },
     get pollers() {
       return pollers.size;
+    },
+    publish(job, credential) {
+      pollers.get(pollerKey(job.id, credential))?.accept(job);
+    },
+    refresh(id, credential) {
+      pollers.get(pollerKey(id, credential))?.pollNow();
     },
     close() {
       closed = true;

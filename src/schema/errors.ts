@@ -1,5 +1,14 @@
 import { GraphQLError } from 'graphql';
-import { AuthenticationError, GatewayError, InvalidParameterError, NotFoundError, ThrottlingError, UpstreamError } from '../errors.js';
+import {
+  AuthenticationError,
+  ConflictError,
+  GatewayError,
+  InvalidParameterError,
+  NotFoundError,
+  ThrottlingError,
+  UnsupportedOperationError,
+  UpstreamError,
+} from '../errors.js';
 import { builder } from './builder.js';
 
 export const ErrorInterface = builder.interfaceRef<GatewayError>('Error').implement({
@@ -72,6 +81,22 @@ builder.objectType(UpstreamError, {
       description: "The upstream's HTTP status, when there was a response.",
     }),
   }),
+});
+
+builder.objectType(UnsupportedOperationError, {
+  name: 'UnsupportedOperationError',
+  description:
+    "The job's current state does not allow the action (upstream HTTP 400 `UnsupportedOperation`), e.g. canceling a job that already finished. The upstream decides which states allow what; `message` is its explanation.",
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof UnsupportedOperationError,
+});
+
+builder.objectType(ConflictError, {
+  name: 'ConflictError',
+  description:
+    'The action conflicts with something that already exists (upstream HTTP 409 `Conflict`), or an `idempotencyKey` was used again with a different input (`IdempotencyKeyReused`).',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof ConflictError,
 });
 
 /** Errors any upstream-backed field can answer with. */

@@ -31,6 +31,14 @@ export function jobPath(id: string): string {
   return `${API_PREFIX}/${encodeURIComponent(id)}`;
 }
 
+/** `POST` here creates a job. */
+export const CREATE_PATH = API_PREFIX;
+
+/** `POST` here cancels the job. */
+export function cancelPath(id: string): string {
+  return `${jobPath(id)}/cancel`;
+}
+
 export interface ListQuery {
   pageNumber: number;
   pageSize: number;
