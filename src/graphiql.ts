@@ -132,14 +132,16 @@ export const GRAPHIQL_OPTIONS: GraphiQLOptions = {
 /** Where GraphiQL's script, styles, editor workers and icon are served, under content-hashed names. */
 export const GRAPHIQL_ASSETS_PATH = '/graphiql/';
 
-/** One file as served: its bytes in each encoding, and its validator. */
+/** The encodings a file is served in. */
+export type Encoding = 'br' | 'gzip' | 'identity';
+
+/** One file as served: its validator, and its bytes in each encoding. */
 export interface StaticFile {
   contentType: string;
   /** A strong validator: a SHA-256 of the uncompressed bytes, quoted. */
   etag: string;
-  identity: Uint8Array;
-  br: Uint8Array;
-  gzip: Uint8Array;
+  /** The bytes in `encoding`: compressed on the first request that asks for it, then kept. */
+  encoded(encoding: Encoding): Promise<Uint8Array>;
 }
 
 /** The GraphiQL page (served at the endpoint) and its assets (by path, under `GRAPHIQL_ASSETS_PATH`). */
@@ -159,10 +161,11 @@ export interface GraphiQLPageSource {
  * firewalls. That package inlines everything into one 9 MB page; here the same script, styles,
  * editor workers and icon are separate files with content-hashed names
  * (`/graphiql/graphiql.<hash>.js`), cacheable forever (`plugins/use-graphiql-page.ts`), and the
- * page at the endpoint is a few KB that references them. Everything is built once per process and
- * compressed once (Brotli, gzip; in zlib's thread pool, off the event loop), on the first visit:
- * loading the bundle and its compressed copies adds about 75 MB to the process, which replicas
- * that never serve GraphiQL (and almost every test) never pay.
+ * page at the endpoint is a few KB that references them. The page is built once per process, on
+ * the first visit, and each file is compressed (Brotli, gzip; in zlib's thread pool, off the event
+ * loop) when first asked for in that encoding: loading the bundle and its compressed copies adds
+ * about 75 MB to the process, which replicas that never serve GraphiQL (and almost every test)
+ * never pay.
  */
 export function createGraphiQLPage(options: GraphiQLOptions): GraphiQLPageSource {
   let page: Promise<GraphiQLPage> | undefined;
@@ -181,19 +184,46 @@ export function createGraphiQLPage(options: GraphiQLOptions): GraphiQLPageSource
 const brotli = promisify(brotliCompress);
 const gzipAsync = promisify(gzip);
 
-async function staticFile(contentType: string, content: string | Uint8Array): Promise<StaticFile> {
-  const identity = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-  // One compression at a time (here and across files, see `build`): run side by side, their
-  // buffers and zlib's state raised the process's peak RSS by about 250 MB.
-  // Quality 9: within 8% of the maximum (11), which takes 20 times as long (seconds per MB).
-  const br = await brotli(identity, {
-    params: {
-      [zlibConstants.BROTLI_PARAM_QUALITY]: 9,
-      [zlibConstants.BROTLI_PARAM_SIZE_HINT]: identity.length,
-    },
-  });
-  const gz = await gzipAsync(identity, { level: 9 });
-  return { contentType, etag: `"${digest(identity)}"`, identity, br, gzip: gz };
+/**
+ * Files whose encodings are made when first asked for, one compression at a time across all of
+ * them: run side by side, their buffers and zlib's state raised the process's peak RSS by about
+ * 250 MB. A first visit waits only for what it loads (the page, then the script and styles; the
+ * editor's workers later), not for every file in every encoding.
+ */
+function createStaticFiles(): (contentType: string, content: string | Uint8Array) => StaticFile {
+  let queue: Promise<unknown> = Promise.resolve();
+  const serially = <T>(task: () => Promise<T>): Promise<T> => {
+    const result = queue.then(task);
+    queue = result.catch(() => undefined);
+    return result;
+  };
+  return (contentType, content) => {
+    const identity = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+    const made = new Map<Encoding, Promise<Uint8Array>>([['identity', Promise.resolve(identity)]]);
+    const encoded = (encoding: Encoding): Promise<Uint8Array> => {
+      let bytes = made.get(encoding);
+      if (bytes === undefined) {
+        bytes = serially(() => compress(identity, encoding));
+        made.set(encoding, bytes);
+        // A failed compression is tried again by the next request.
+        bytes.catch(() => made.delete(encoding));
+      }
+      return bytes;
+    };
+    return { contentType, etag: `"${digest(identity)}"`, encoded };
+  };
+}
+
+function compress(identity: Uint8Array, encoding: Encoding): Promise<Uint8Array> {
+  if (encoding === 'identity') return Promise.resolve(identity);
+  // Brotli quality 5: 4% larger than quality 9 for the 5 MB script, in a quarter of the time
+  // (0.6 s against 2 s on a loaded 2-core machine), which a first visit waits for.
+  if (encoding === 'br') {
+    return brotli(identity, {
+      params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 5, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: identity.length },
+    });
+  }
+  return gzipAsync(identity, { level: 6 });
 }
 
 function digest(bytes: Uint8Array): string {
@@ -203,21 +233,22 @@ function digest(bytes: Uint8Array): string {
 async function build(options: GraphiQLOptions): Promise<GraphiQLPage> {
   const bundle = await import('@graphql-yoga/render-graphiql/graphiql');
   const assets = new Map<string, StaticFile>();
+  const staticFile = createStaticFiles();
   /** Adds a file under a name with its content's hash; answers its path. */
-  const add = async (name: string, extension: string, contentType: string, content: string | Uint8Array): Promise<string> => {
-    const file = await staticFile(contentType, content);
+  const add = (name: string, extension: string, contentType: string, content: string | Uint8Array): string => {
+    const file = staticFile(contentType, content);
     const path = `${GRAPHIQL_ASSETS_PATH}${name}.${file.etag.slice(1, 17)}.${extension}`;
     assets.set(path, file);
     return path;
   };
   const javascript = 'text/javascript; charset=utf-8';
   const icon = /^data:([^;,]+);base64,(.*)$/s.exec(bundle.favicon);
-  const js = await add('graphiql', 'js', javascript, bundle.js);
-  const css = await add('graphiql', 'css', 'text/css; charset=utf-8', bundle.css);
-  const editorWorkerService = await add('editor.worker', 'js', javascript, bundle.editorWorkerService);
-  const json = await add('json.worker', 'js', javascript, bundle.jsonWorker);
-  const graphql = await add('graphql.worker', 'js', javascript, bundle.graphqlWorker);
-  const favicon = icon ? await add('favicon', 'ico', icon[1] as string, Buffer.from(icon[2] as string, 'base64')) : bundle.favicon;
+  const js = add('graphiql', 'js', javascript, bundle.js);
+  const css = add('graphiql', 'css', 'text/css; charset=utf-8', bundle.css);
+  const editorWorkerService = add('editor.worker', 'js', javascript, bundle.editorWorkerService);
+  const json = add('json.worker', 'js', javascript, bundle.jsonWorker);
+  const graphql = add('graphql.worker', 'js', javascript, bundle.graphqlWorker);
+  const favicon = icon ? add('favicon', 'ico', icon[1] as string, Buffer.from(icon[2] as string, 'base64')) : bundle.favicon;
   const workers = { editorWorkerService, json, graphql };
   // The page render-graphiql would render, with references instead of inlined files.
   const html = `<!doctype html>
@@ -247,7 +278,7 @@ async function build(options: GraphiQLOptions): Promise<GraphiQLPage> {
   </body>
 </html>
 `;
-  return { html: await staticFile('text/html; charset=utf-8', html), assets };
+  return { html: staticFile('text/html; charset=utf-8', html), assets };
 }
 
 function escapeHtml(text: string): string {

@@ -1,5 +1,5 @@
 import type { Plugin } from 'graphql-yoga';
-import { GRAPHIQL_ASSETS_PATH, type GraphiQLPageSource, type StaticFile } from '../graphiql.js';
+import { type Encoding, GRAPHIQL_ASSETS_PATH, type GraphiQLPageSource, type StaticFile } from '../graphiql.js';
 
 /** Content-hashed names never change content: a browser keeps them as long as it likes. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -40,7 +40,8 @@ export function useGraphiQLPage(graphqlEndpoint: string, page: GraphiQLPageSourc
         endResponse(new fetchAPI.Response(null, { status: 304, headers }));
         return;
       }
-      const [encoding, body] = choose(file, request.headers.get('accept-encoding'));
+      const encoding = choose(request.headers.get('accept-encoding'));
+      const body = await file.encoded(encoding);
       headers['content-type'] = file.contentType;
       headers['content-length'] = String(body.byteLength);
       if (encoding !== 'identity') headers['content-encoding'] = encoding;
@@ -58,7 +59,7 @@ function matches(ifNoneMatch: string | null, etag: string): boolean {
 }
 
 /** The best encoding the client accepts (a `q=0` refuses one). */
-function choose(file: StaticFile, acceptEncoding: string | null): ['br' | 'gzip' | 'identity', Uint8Array] {
+function choose(acceptEncoding: string | null): Encoding {
   const accepted = new Map<string, number>();
   for (const part of (acceptEncoding ?? '').split(',')) {
     const [name, ...params] = part.trim().toLowerCase().split(';');
@@ -67,7 +68,7 @@ function choose(file: StaticFile, acceptEncoding: string | null): ['br' | 'gzip'
     accepted.set(name, q === undefined ? 1 : Number(q));
   }
   const weight = (name: string): number => accepted.get(name) ?? accepted.get('*') ?? 0;
-  if (weight('br') > 0) return ['br', file.br];
-  if (weight('gzip') > 0) return ['gzip', file.gzip];
-  return ['identity', file.identity];
+  if (weight('br') > 0) return 'br';
+  if (weight('gzip') > 0) return 'gzip';
+  return 'identity';
 }
