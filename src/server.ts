@@ -17,6 +17,7 @@ import { type JobStatusHub, createJobStatusHub } from './live/job-status-hub.js'
 import type { Logger } from './logger.js';
 import { DOCUMENT_ID_PARAM, loadPersistedOperations, usePersistedOperationsManifest } from './persisted-operations.js';
 import { createMaskError, createYogaLogger } from './plugins/mask-error.js';
+import { useAutomaticPersistedQueries } from './plugins/use-automatic-persisted-queries.js';
 import { useCompiledExecution } from './plugins/use-compiled-execution.js';
 import { useCrossSiteProtection } from './plugins/use-cross-site-protection.js';
 import { useDeadlineRelease } from './plugins/use-deadline-release.js';
@@ -157,6 +158,12 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       telemetry.plugin,
       useCrossSiteProtection(CSRF_HEADERS),
       useRequestBodyLimit(config.limits.maxBodyBytes),
+      // Before the trusted documents and the limits: it turns a hash into the registered (or
+      // trusted) text the other plugins see. Registering is sending a text, so not where only
+      // trusted documents run.
+      ...(config.apq.maxEntries > 0 && !config.persistedOperationsOnly
+        ? [useAutomaticPersistedQueries(config.apq, persistedOperations)]
+        : []),
       // Before the limits: it turns a document id into the query text the other plugins see.
       ...(persistedOperations
         ? [usePersistedOperationsManifest({ operations: persistedOperations, only: config.persistedOperationsOnly })]
