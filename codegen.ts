@@ -18,10 +18,10 @@ const typedDocuments = {
  *   which Apollo Client's cache drops the fields of `... on Error`.
  */
 /** Apollo Client's `possibleTypes` (the version 3 shape is what Apollo Client 4 reads too). */
-const possibleTypes = {
+const possibleTypes: CodegenConfig['generates'][string] = {
   plugins: ['fragment-matcher'],
   config: { apolloClientVersion: 3, useExplicitTyping: true, deterministic: true },
-} as const;
+};
 
 const config: CodegenConfig = {
   schema: 'schema/schema.graphql',
