@@ -26,6 +26,8 @@ export interface Config {
   persistedOperationsManifest: string | undefined;
   /** PERSISTED_OPERATIONS_ONLY */
   persistedOperationsOnly: boolean;
+  /** GRAPHQL_SSE_RESERVATION_TIMEOUT_MS */
+  sseReservationTimeoutMs: number;
   /** Automatic persisted queries (Apollo's APQ): the bounded store of texts registered by hash. */
   apq: ApqConfig;
   /** DASHSCOPE_CONNECT_TIMEOUT_MS */
@@ -494,6 +496,13 @@ export const VARIABLES = {
     parse: int(1_000, 1_000_000_000),
     meaning: 'How many bytes of registered APQ query texts are kept at most (least recently used dropped).',
   }),
+  GRAPHQL_SSE_RESERVATION_TIMEOUT_MS: variable({
+    group: 'GraphQL',
+    default: 30_000,
+    parse: int(100, 3_600_000),
+    meaning:
+      'graphql-sse single-connection mode (`/graphql/stream`): how long a reserved stream (PUT) waits for its event stream (GET) before it is dropped.',
+  }),
   DASHSCOPE_POLL_INTERVAL_MS: variable({
     group: 'GraphQL',
     default: 5_000,
@@ -597,6 +606,7 @@ export function loadConfig(env: Env): Config {
     pollIntervalMs: read('DASHSCOPE_POLL_INTERVAL_MS'),
     persistedOperationsManifest,
     persistedOperationsOnly,
+    sseReservationTimeoutMs: read('GRAPHQL_SSE_RESERVATION_TIMEOUT_MS'),
     apq: { maxEntries: read('GRAPHQL_APQ_MAX_ENTRIES'), maxBytes: read('GRAPHQL_APQ_MAX_BYTES') },
     connectTimeoutMs: read('DASHSCOPE_CONNECT_TIMEOUT_MS'),
     retry: {

@@ -23,6 +23,7 @@ import { useCrossSiteProtection } from './plugins/use-cross-site-protection.js';
 import { useDeadlineRelease } from './plugins/use-deadline-release.js';
 import { useEntitiesLimit } from './plugins/use-entities-limit.js';
 import { useGraphiQLPage } from './plugins/use-graphiql-page.js';
+import { useGraphQLSSEEndpoint } from './plugins/use-graphql-sse-endpoint.js';
 import { useOperationLimits } from './plugins/use-operation-limits.js';
 import { usePrivateCacheControl } from './plugins/use-private-cache-control.js';
 import { useReadiness } from './plugins/use-readiness.js';
@@ -89,6 +90,8 @@ export interface GatewayHealth {
 export const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'apollo-require-preflight', 'x-apollo-operation-name'];
 
 const GRAPHQL_ENDPOINT = '/graphql';
+/** graphql-sse's single-connection mode (`/graphql` serves its distinct-connections mode). */
+export const GRAPHQL_SSE_ENDPOINT = '/graphql/stream';
 /** What a client sees instead of an unexpected error (a bug); the log has the cause. */
 const MASKED_MESSAGE = 'Unexpected error.';
 
@@ -101,7 +104,13 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const tracer = deps.tracerProvider?.getTracer(TRACER_NAME);
   const upstream = createUpstream(config, { ...deps, metrics, tracer });
   const { client } = upstream;
-  const telemetry = createRequestTelemetry({ logger: deps.logger, metrics, tracer, graphqlEndpoint: GRAPHQL_ENDPOINT });
+  const telemetry = createRequestTelemetry({
+    logger: deps.logger,
+    metrics,
+    tracer,
+    graphqlEndpoint: GRAPHQL_ENDPOINT,
+    ...(config.persistedOperationsOnly ? {} : { streamEndpoint: GRAPHQL_SSE_ENDPOINT }),
+  });
   const jobStatus = createJobStatusHub({
     client,
     intervalMs: config.pollIntervalMs,
@@ -156,6 +165,18 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       // Before telemetry: the page and its files are no GraphQL requests (as with Yoga's own GraphiQL plugin).
       ...(graphiql ? [useGraphiQLPage(GRAPHQL_ENDPOINT, graphiql)] : []),
       telemetry.plugin,
+      // After telemetry (its requests are logged), before Yoga parses: it answers in onRequest and
+      // applies the request checks below itself. It sends query texts: not where only trusted documents run.
+      ...(config.persistedOperationsOnly
+        ? []
+        : [
+            useGraphQLSSEEndpoint({
+              endpoint: GRAPHQL_SSE_ENDPOINT,
+              maxBodyBytes: config.limits.maxBodyBytes,
+              csrfHeaders: CSRF_HEADERS,
+              reservationTimeoutMs: config.sseReservationTimeoutMs,
+            }),
+          ]),
       useCrossSiteProtection(CSRF_HEADERS),
       useRequestBodyLimit(config.limits.maxBodyBytes),
       // Before the trusted documents and the limits: it turns a hash into the registered (or
@@ -257,7 +278,8 @@ function corsOptions(origins: string[]): NonNullable<YogaServerOptions<ServerCon
 }
 
 const CORS_COMMON = {
-  methods: ['GET', 'POST'],
-  allowedHeaders: ['content-type', 'authorization', ...CSRF_HEADERS],
+  // PUT and DELETE, and the token header: graphql-sse's single-connection mode (GRAPHQL_SSE_ENDPOINT).
+  methods: ['GET', 'POST', 'PUT', 'DELETE'],
+  allowedHeaders: ['content-type', 'authorization', 'x-graphql-event-stream-token', ...CSRF_HEADERS],
   maxAge: 600,
 };
