@@ -17,7 +17,6 @@ import { type Stack, startStack } from './support/stack.js';
 const DOC = new URL('../docs/frontend.md', import.meta.url);
 const DOC_ORIGIN = 'http://127.0.0.1:4000';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const MISSING_JOB = 'ft-000000000000-none';
 
 function recipes(): Map<string, string> {
   const found = new Map<string, string>();
