@@ -24,7 +24,16 @@ import { type PersistedOperations, hexOfDocumentId } from '../persisted-operatio
  * registering is sending a text.
  */
 export function useAutomaticPersistedQueries(config: ApqConfig, trusted: PersistedOperations | null): Plugin {
-  return useAPQ({ store: createApqStore(config, trusted), hash: sha256Hex });
+  const apq = useAPQ({ store: createApqStore(config, trusted), hash: sha256Hex });
+  const onParams = apq.onParams!;
+  return {
+    // The plugin's hook is async: requests without the extension (most) skip it and stay synchronous.
+    onParams: (payload) => (hasPersistedQuery(payload.params.extensions) ? onParams(payload) : undefined),
+  };
+}
+
+function hasPersistedQuery(extensions: unknown): boolean {
+  return typeof extensions === 'object' && extensions !== null && 'persistedQuery' in extensions;
 }
 
 /** The store behind the plugin: the manifest's documents, then the texts clients registered. */
