@@ -165,18 +165,6 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       // Before telemetry: the page and its files are no GraphQL requests (as with Yoga's own GraphiQL plugin).
       ...(graphiql ? [useGraphiQLPage(GRAPHQL_ENDPOINT, graphiql)] : []),
       telemetry.plugin,
-      // After telemetry (its requests are logged), before Yoga parses: it answers in onRequest and
-      // applies the request checks below itself. It sends query texts: not where only trusted documents run.
-      ...(config.persistedOperationsOnly
-        ? []
-        : [
-            useGraphQLSSEEndpoint({
-              endpoint: GRAPHQL_SSE_ENDPOINT,
-              maxBodyBytes: config.limits.maxBodyBytes,
-              csrfHeaders: CSRF_HEADERS,
-              reservationTimeoutMs: config.sseReservationTimeoutMs,
-            }),
-          ]),
       useCrossSiteProtection(CSRF_HEADERS),
       useRequestBodyLimit(config.limits.maxBodyBytes),
       // Before the trusted documents and the limits: it turns a hash into the registered (or
@@ -197,6 +185,19 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       usePrivateCacheControl(GRAPHQL_ENDPOINT),
       useReadiness('/ready', health),
       ...(deps.plugins ?? []),
+      // Last: it answers its path in onRequest (ending the onRequest hooks), so every plugin before
+      // it, the ones passed in included, sees those requests; it applies the checks Yoga's parsing
+      // and onParams would make itself. It sends query texts: not where only trusted documents run.
+      ...(config.persistedOperationsOnly
+        ? []
+        : [
+            useGraphQLSSEEndpoint({
+              endpoint: GRAPHQL_SSE_ENDPOINT,
+              maxBodyBytes: config.limits.maxBodyBytes,
+              csrfHeaders: CSRF_HEADERS,
+              reservationTimeoutMs: config.sseReservationTimeoutMs,
+            }),
+          ]),
     ],
     // Served by useGraphiQLPage (compressed once, with an ETag) instead of Yoga's plugin.
     graphiql: false,

@@ -57,7 +57,7 @@ const NOT_FOUND = { __typename: 'NotFoundError', code: 'NotFound', message: expe
 describe('docs/frontend.md: each client recipe, run as written', () => {
   let stack: Stack;
   const all = recipes();
-  /** `METHOD /path` of the requests the gateway received (those no earlier plugin answered in onRequest). */
+  /** `METHOD /path` of every request the gateway received. */
   const received: string[] = [];
   beforeAll(async () => {
     stack = await startStack({ plugins: [{ onRequest: ({ request, url }) => void received.push(`${request.method} ${url.pathname}`) }] });
@@ -101,9 +101,9 @@ describe('docs/frontend.md: each client recipe, run as written', () => {
     const since = received.length;
     const { code, out } = await runNodeRecipe('graphql-sse', all.get('graphql-sse')!, stack.url);
     expect(code, out).toBe(0);
-    // Distinct: one POST event stream at /graphql. Single: at /graphql/stream, answered in onRequest
-    // before this probe (appended last to the plugin list) would see it.
-    expect(received.slice(since)).toEqual(['POST /graphql']);
+    // Distinct: one POST event stream at /graphql. Single: reserve (PUT), the event stream (GET) and
+    // the operation (POST) at /graphql/stream.
+    expect(received.slice(since).sort()).toEqual(['GET /graphql/stream', 'POST /graphql', 'POST /graphql/stream', 'PUT /graphql/stream']);
     expect(jsonLines(out)).toEqual([
       { ...JOB, isTerminal: true },
       { ...JOB, isTerminal: true },
