@@ -67,36 +67,39 @@ export function useGraphQLSSEEndpoint(options: GraphQLSSEEndpointOptions): Plugi
       handle = (request) =>
         inner.onRequest?.({ request, endResponse: () => {}, serverContext: {} } as unknown as Parameters<InnerOnRequest>[0]);
     },
-    async onRequest(payload) {
-      const { request, url, endResponse, fetchAPI } = payload;
-      if (url.pathname !== endpoint) return;
-      const refuse = (error: GraphQLError) => endResponse(errorResponse(fetchAPI, error));
-      if (request.method === 'POST') {
-        const refusal = crossSiteRefusal(request, csrfHeaders) ?? bodyRefusal(request, maxBodyBytes);
-        if (refusal) return refuse(refusal);
-        const text = await request.clone().text();
-        try {
-          assertJsonDepth(text);
-        } catch (error) {
-          return refuse(error as GraphQLError);
-        }
-        const params = parseObject(text);
-        const paramsError = params && paramsRefusal(params);
-        if (paramsError) return refuse(paramsError);
-      } else if (request.method === 'GET') {
-        const search = url.searchParams;
-        const paramsError = paramsRefusal({
-          operationName: search.get('operationName') ?? undefined,
-          variables: parseObject(search.get('variables')),
-          extensions: parseObject(search.get('extensions')),
-        });
-        if (paramsError) return refuse(paramsError);
-        const token = request.headers.get(TOKEN_HEADER) ?? search.get(TOKEN_PARAM);
-        if (token !== null) forget(token);
-      }
-      return inner.onRequest?.(payload);
-    },
+    // Synchronous for every other path: an async hook would make every request's onRequest chain async.
+    onRequest: (payload) => (payload.url.pathname === endpoint ? handleStreamRequest(payload) : undefined),
   };
+
+  async function handleStreamRequest(payload: Parameters<InnerOnRequest>[0]): Promise<void> {
+    const { request, url, endResponse, fetchAPI } = payload;
+    const refuse = (error: GraphQLError) => endResponse(errorResponse(fetchAPI, error));
+    if (request.method === 'POST') {
+      const refusal = crossSiteRefusal(request, csrfHeaders) ?? bodyRefusal(request, maxBodyBytes);
+      if (refusal) return refuse(refusal);
+      const text = await request.clone().text();
+      try {
+        assertJsonDepth(text);
+      } catch (error) {
+        return refuse(error as GraphQLError);
+      }
+      const params = parseObject(text);
+      const paramsError = params && paramsRefusal(params);
+      if (paramsError) return refuse(paramsError);
+    } else if (request.method === 'GET') {
+      const search = url.searchParams;
+      const paramsError = paramsRefusal({
+        operationName: search.get('operationName') ?? undefined,
+        variables: parseObject(search.get('variables')),
+        extensions: parseObject(search.get('extensions')),
+      });
+      if (paramsError) return refuse(paramsError);
+      const token = request.headers.get(TOKEN_HEADER) ?? search.get(TOKEN_PARAM);
+      // The reserved stream is being opened (what graphql-sse's handler takes for it).
+      if (token !== null && request.headers.get('accept') === 'text/event-stream') forget(token);
+    }
+    return inner.onRequest?.(payload);
+  }
 
   function forget(token: string): void {
     clearTimeout(waiting.get(token));
