@@ -28,6 +28,10 @@ export interface Config {
   persistedOperationsManifest: string | undefined;
   /** PERSISTED_OPERATIONS_ONLY */
   persistedOperationsOnly: boolean;
+  /** GRAPHQL_SSE_RESERVATION_TIMEOUT_MS */
+  sseReservationTimeoutMs: number;
+  /** Automatic persisted queries (Apollo's APQ): the bounded store of texts registered by hash. */
+  apq: ApqConfig;
   /** DASHSCOPE_CONNECT_TIMEOUT_MS */
   connectTimeoutMs: number;
   /** Retries of failed idempotent GETs (see `upstream/retry.ts`). */
@@ -106,6 +110,14 @@ export interface BreakerConfig {
   threshold: number;
   /** DASHSCOPE_BREAKER_COOLDOWN_MS */
   cooldownMs: number;
+}
+
+/** GRAPHQL_APQ_*: each field is the variable of the same name. */
+export interface ApqConfig {
+  /** Registered texts kept, least recently used dropped; 0 turns APQ off. */
+  maxEntries: number;
+  /** Bytes of registered texts kept (UTF-8), least recently used dropped. */
+  maxBytes: number;
 }
 
 /** GRAPHQL_MAX_*: each field is the variable of the same name. */
@@ -529,6 +541,26 @@ export const VARIABLES = {
     meaning:
       '`true`: refuse every document sent as text (HTTP 400 `PERSISTED_QUERY_ONLY`), and GraphiQL; needs `PERSISTED_OPERATIONS_MANIFEST`.',
   }),
+  GRAPHQL_APQ_MAX_ENTRIES: variable({
+    group: 'GraphQL',
+    default: 1_000,
+    parse: int(0, 1_000_000),
+    meaning:
+      "Automatic persisted queries (what Apollo Client's `PersistedQueryLink` sends): how many query texts registered by hash are kept, least recently used dropped; `0` turns APQ off. Off with `PERSISTED_OPERATIONS_ONLY=true`.",
+  }),
+  GRAPHQL_APQ_MAX_BYTES: variable({
+    group: 'GraphQL',
+    default: 8_000_000,
+    parse: int(1_000, 1_000_000_000),
+    meaning: 'How many bytes of registered APQ query texts are kept at most (least recently used dropped).',
+  }),
+  GRAPHQL_SSE_RESERVATION_TIMEOUT_MS: variable({
+    group: 'GraphQL',
+    default: 30_000,
+    parse: int(100, 3_600_000),
+    meaning:
+      'graphql-sse single-connection mode (`/graphql/stream`): how long a reserved stream (PUT) waits for its event stream (GET) before it is dropped.',
+  }),
   DASHSCOPE_POLL_INTERVAL_MS: variable({
     group: 'GraphQL',
     default: 5_000,
@@ -633,6 +665,8 @@ export function loadConfig(env: Env): Config {
     pollIntervalMs: read('DASHSCOPE_POLL_INTERVAL_MS'),
     persistedOperationsManifest,
     persistedOperationsOnly,
+    sseReservationTimeoutMs: read('GRAPHQL_SSE_RESERVATION_TIMEOUT_MS'),
+    apq: { maxEntries: read('GRAPHQL_APQ_MAX_ENTRIES'), maxBytes: read('GRAPHQL_APQ_MAX_BYTES') },
     connectTimeoutMs: read('DASHSCOPE_CONNECT_TIMEOUT_MS'),
     retry: {
       max: read('DASHSCOPE_RETRY_MAX'),

@@ -29,6 +29,11 @@ export const DOCUMENT_ID_PARAM = 'documentId';
 
 const SHA256_PREFIX = 'sha256:';
 
+/** The hex SHA-256 a document id names: the client preset writes `sha256:<hex>`, Apollo's APQ the bare hex. */
+export function hexOfDocumentId(id: string): string {
+  return id.startsWith(SHA256_PREFIX) ? id.slice(SHA256_PREFIX.length) : id;
+}
+
 /**
  * Reads and checks a manifest: every key must be the SHA-256 of its document (a manifest edited by
  * hand or built with another hash would otherwise trust the wrong text), every document must parse.
@@ -47,7 +52,7 @@ export function loadPersistedOperations(path: string): PersistedOperations {
   const operations = new Map<string, string>();
   const problems: string[] = [];
   for (const [id, document] of Object.entries(manifest)) {
-    const hash = id.startsWith(SHA256_PREFIX) ? id.slice(SHA256_PREFIX.length) : id;
+    const hash = hexOfDocumentId(id);
     if (typeof document !== 'string') {
       problems.push(`entry ${id} is not a string`);
       continue;
@@ -76,13 +81,13 @@ export function persistedOperationId(params: { documentId?: unknown; extensions?
   const { documentId, extensions } = params;
   if (documentId !== undefined) {
     if (typeof documentId !== 'string') return null;
-    return documentId.startsWith(SHA256_PREFIX) ? documentId.slice(SHA256_PREFIX.length) : documentId;
+    return hexOfDocumentId(documentId);
   }
   const apq =
     typeof extensions === 'object' && extensions !== null ? (extensions as { persistedQuery?: unknown }).persistedQuery : undefined;
   if (apq === undefined) return undefined;
   const { version, sha256Hash } = (apq ?? {}) as { version?: unknown; sha256Hash?: unknown };
-  return version === 1 && typeof sha256Hash === 'string' ? sha256Hash : null;
+  return version === 1 && typeof sha256Hash === 'string' ? hexOfDocumentId(sha256Hash) : null;
 }
 
 export interface PersistedOperationsOptions {
@@ -98,10 +103,11 @@ export function usePersistedOperationsManifest(options: PersistedOperationsOptio
     getPersistedOperation: (hash) => operations.get(hash) ?? null,
     extractPersistedOperationId: (params, request, context) => {
       const documentId = (params as { [DOCUMENT_ID_PARAM]?: unknown })[DOCUMENT_ID_PARAM];
-      if (typeof documentId === 'string') {
-        return documentId.startsWith(SHA256_PREFIX) ? documentId.slice(SHA256_PREFIX.length) : documentId;
-      }
-      return defaultExtractPersistedOperationId(params, request, context);
+      if (typeof documentId === 'string') return hexOfDocumentId(documentId);
+      // APQ's shape, with `__meta__.hash` as the hash (the client preset's own recipe for Apollo
+      // Client and urql) carries the prefix too.
+      const hash = defaultExtractPersistedOperationId(params, request, context);
+      return hash === null ? null : hexOfDocumentId(hash);
     },
     allowArbitraryOperations: !only,
     customErrors: {

@@ -19,11 +19,13 @@ import { type JobStatusHub, createJobStatusHub } from './live/job-status-hub.js'
 import type { Logger } from './logger.js';
 import { DOCUMENT_ID_PARAM, loadPersistedOperations, usePersistedOperationsManifest } from './persisted-operations.js';
 import { createMaskError, createYogaLogger } from './plugins/mask-error.js';
+import { useAutomaticPersistedQueries } from './plugins/use-automatic-persisted-queries.js';
 import { useCompiledExecution } from './plugins/use-compiled-execution.js';
 import { useCrossSiteProtection } from './plugins/use-cross-site-protection.js';
 import { useDeadlineRelease } from './plugins/use-deadline-release.js';
 import { useEntitiesLimit } from './plugins/use-entities-limit.js';
 import { useGraphiQLPage } from './plugins/use-graphiql-page.js';
+import { useGraphQLSSEEndpoint } from './plugins/use-graphql-sse-endpoint.js';
 import { useOperationLimits } from './plugins/use-operation-limits.js';
 import { usePrivateCacheControl } from './plugins/use-private-cache-control.js';
 import { useReadiness } from './plugins/use-readiness.js';
@@ -93,6 +95,8 @@ export interface GatewayHealth {
 export const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'apollo-require-preflight', 'x-apollo-operation-name'];
 
 const GRAPHQL_ENDPOINT = '/graphql';
+/** graphql-sse's single-connection mode (`/graphql` serves its distinct-connections mode). */
+export const GRAPHQL_SSE_ENDPOINT = '/graphql/stream';
 /** What a client sees instead of an unexpected error (a bug); the log has the cause. */
 const MASKED_MESSAGE = 'Unexpected error.';
 
@@ -105,7 +109,13 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const tracer = deps.tracerProvider?.getTracer(TRACER_NAME);
   const upstream = createUpstream(config, { ...deps, metrics, tracer });
   const { client } = upstream;
-  const telemetry = createRequestTelemetry({ logger: deps.logger, metrics, tracer, graphqlEndpoint: GRAPHQL_ENDPOINT });
+  const telemetry = createRequestTelemetry({
+    logger: deps.logger,
+    metrics,
+    tracer,
+    graphqlEndpoint: GRAPHQL_ENDPOINT,
+    ...(config.persistedOperationsOnly ? {} : { streamEndpoint: GRAPHQL_SSE_ENDPOINT }),
+  });
   const jobStatus = createJobStatusHub({
     client,
     intervalMs: config.pollIntervalMs,
@@ -175,6 +185,12 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       telemetry.plugin,
       useCrossSiteProtection(CSRF_HEADERS),
       useRequestBodyLimit(config.limits.maxBodyBytes),
+      // Before the trusted documents and the limits: it turns a hash into the registered (or
+      // trusted) text the other plugins see. Registering is sending a text, so not where only
+      // trusted documents run.
+      ...(config.apq.maxEntries > 0 && !config.persistedOperationsOnly
+        ? [useAutomaticPersistedQueries(config.apq, persistedOperations)]
+        : []),
       // Before the limits: it turns a document id into the query text the other plugins see.
       ...(persistedOperations
         ? [usePersistedOperationsManifest({ operations: persistedOperations, only: config.persistedOperationsOnly })]
@@ -188,6 +204,19 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       usePrivateCacheControl(GRAPHQL_ENDPOINT),
       useReadiness('/ready', health),
       ...(deps.plugins ?? []),
+      // Last: it answers its path in onRequest (ending the onRequest hooks), so every plugin before
+      // it, the ones passed in included, sees those requests; it applies the checks Yoga's parsing
+      // and onParams would make itself. It sends query texts: not where only trusted documents run.
+      ...(config.persistedOperationsOnly
+        ? []
+        : [
+            useGraphQLSSEEndpoint({
+              endpoint: GRAPHQL_SSE_ENDPOINT,
+              maxBodyBytes: config.limits.maxBodyBytes,
+              csrfHeaders: CSRF_HEADERS,
+              reservationTimeoutMs: config.sseReservationTimeoutMs,
+            }),
+          ]),
     ],
     // Served by useGraphiQLPage (compressed once, with an ETag) instead of Yoga's plugin.
     graphiql: false,
@@ -270,7 +299,8 @@ function corsOptions(origins: string[]): NonNullable<YogaServerOptions<ServerCon
 }
 
 const CORS_COMMON = {
-  methods: ['GET', 'POST'],
-  allowedHeaders: ['content-type', 'authorization', ...CSRF_HEADERS],
+  // PUT and DELETE, and the token header: graphql-sse's single-connection mode (GRAPHQL_SSE_ENDPOINT).
+  methods: ['GET', 'POST', 'PUT', 'DELETE'],
+  allowedHeaders: ['content-type', 'authorization', 'x-graphql-event-stream-token', ...CSRF_HEADERS],
   maxAge: 600,
 };

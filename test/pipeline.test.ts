@@ -1,5 +1,7 @@
 import { request as httpRequest } from 'node:http';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createClient as createSSEClient } from 'graphql-sse';
 import type { Plugin } from 'graphql-yoga';
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,8 +32,8 @@ function createProbe(): { plugin: Plugin<any, any, any>; seen: Seen[] } {
   const of = (request: object): Seen | undefined => byRequest.get(request);
   const plugin: Plugin<any, any, any> = {
     onRequest({ request, url }) {
-      if (url.pathname !== '/graphql') return;
-      const entry = { method: request.method, hooks: ['onRequest'] };
+      if (url.pathname !== '/graphql' && url.pathname !== '/graphql/stream') return;
+      const entry = { method: url.pathname === '/graphql' ? request.method : `${request.method} stream`, hooks: ['onRequest'] };
       byRequest.set(request, entry);
       seen.push(entry);
     },
@@ -117,6 +119,38 @@ describe('a probe plugin sees every kind of request', () => {
       expect(body.data?._entities).toEqual([{ id: JOB_ID, status: 'SUCCEEDED' }]);
     });
     expect(result).toEqual({ seen: [{ method: 'POST', hooks: EXECUTED }], direct: 1, adapter: 0 });
+  });
+
+  it('a query by APQ hash, registered and then by hash alone: the front, the text resolved before Envelop', async () => {
+    const query = '{ fineTunes(page: { size: 2 }) { __typename } }';
+    const extensions = { persistedQuery: { version: 1, sha256Hash: createHash('sha256').update(query).digest('hex') } };
+    for (const body of [{ query, extensions }, { extensions }]) {
+      const result = await observe(async () => {
+        const { status, body: answer } = await stack.raw(body);
+        expect(status).toBe(200);
+        expect(answer.data).toEqual({ fineTunes: { __typename: 'JobConnection' } });
+      });
+      expect(result).toEqual({ seen: [{ method: 'POST', hooks: EXECUTED }], direct: 1, adapter: 0 });
+    }
+  });
+
+  it("graphql-sse's single-connection mode at /graphql/stream: every request, the operation through Envelop", async () => {
+    const result = await observe(async () => {
+      const client = createSSEClient({ url: `${stack.url}/graphql/stream`, singleConnection: true, retryAttempts: 0 });
+      const results = [];
+      for await (const next of client.iterate({ query: print(WatchJobStatusDocument), variables: { id: JOB_ID } })) results.push(next);
+      expect(results).toHaveLength(1);
+      client.dispose();
+      // The event stream's own request ends once the client has hung up.
+      for (let i = 0; i < 100 && probe.seen.at(-1)?.hooks.at(-1) !== 'onResponse'; i += 1) await new Promise((r) => setTimeout(r, 10));
+    });
+    const byMethod = Object.fromEntries(result.seen.map((entry) => [entry.method, entry.hooks]));
+    expect(byMethod).toEqual({
+      'PUT stream': ['onRequest', 'onResponse'],
+      'GET stream': ['onRequest', 'onResponse'],
+      'POST stream': ['onRequest', 'onContextBuilding', 'onSubscribe', 'onResponse'],
+    });
+    expect(result.adapter).toBe(3);
   });
 
   it('a subscription over SSE (POST and GET): the front', async () => {

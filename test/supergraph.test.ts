@@ -1,4 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { createClient } from 'graphql-sse';
+import { vendorExampleJobs } from '../src/simulator/fixtures.js';
+import type { WireJob } from '../src/upstream/wire.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toFineTuneJob } from '../src/upstream/job-mapping.js';
 import { type Deployment, startDeploymentsSubgraph } from './support/deployments-subgraph.js';
@@ -10,8 +13,10 @@ import {
   type RunningGateway,
   type SubgraphDefinition,
   composeWithApollo,
+  type RunningHiveGateway,
   composeWithTheGuild,
   startApolloGateway,
+  startHiveGateway,
 } from './support/supergraph.js';
 
 const SUBGRAPH_SDL = readFileSync(new URL('../schema/subgraph.graphql', import.meta.url), 'utf8');
@@ -158,6 +163,84 @@ describe('the supergraph: fine-tunes + deployments, composed and queried through
   });
 
   it('stayed on 127.0.0.1: no telemetry, usage report, CDN or metadata probe left the process', () => {
+    expect(guard.attempts).toBeGreaterThan(0);
+    expect(guard.offLoopback).toEqual([]);
+  });
+});
+
+describe('Hive Gateway with its default settings: queries and the fineTuneStatus subscription through the router', () => {
+  const LIVE_ID = 'ft-202611230900-hive';
+  let guard: OutboundGuard;
+  let stack: Stack;
+  let deploymentsSubgraph: RunningSubgraph;
+  let hive: RunningHiveGateway;
+
+  beforeAll(async () => {
+    guard = watchOutboundConnections();
+    stack = await startStack({ env: { DASHSCOPE_POLL_INTERVAL_MS: '100' } });
+    deploymentsSubgraph = await startDeploymentsSubgraph([{ id: 'dep-live', name: 'live', jobId: LIVE_ID }]);
+    const { body } = await stack.raw({ query: '{ _service { sdl } }' });
+    const supergraph = composeWithTheGuild([
+      { name: 'fine-tunes', url: `${stack.url}/graphql`, sdl: body.data._service.sdl },
+      { name: 'deployments', url: deploymentsSubgraph.url, sdl: deploymentsSubgraph.sdl },
+    ]);
+    hive = await startHiveGateway(supergraph);
+  });
+
+  afterAll(async () => {
+    await hive?.close();
+    await deploymentsSubgraph?.close();
+    await stack?.close();
+    guard?.stop();
+  });
+
+  it('answers a query across both subgraphs, errors as data included', async () => {
+    const [example] = vendorExampleJobs();
+    stack.sim.upsertJob({ ...(example as WireJob), job_id: LIVE_ID, job_name: LIVE_ID, status: 'PENDING' });
+    const response = await fetch(hive.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+      body: JSON.stringify({
+        query: `{ deployments { name job { id status } } missing: fineTune(id: "${MISSING_JOB}") { __typename ... on Error { code requestId } } }`,
+      }),
+    });
+    const result = (await response.json()) as { data: any; errors?: unknown };
+    expect(result.errors).toBeUndefined();
+    expect(result.data).toEqual({
+      deployments: [{ name: 'live', job: { id: LIVE_ID, status: 'PENDING' } }],
+      missing: { __typename: 'NotFoundError', code: 'NotFound', requestId: expect.any(String) },
+    });
+  });
+
+  it('streams a subscription from this subgraph through the router (graphql-sse client) until the job finishes', async () => {
+    const [example] = vendorExampleJobs();
+    const { finetuned_output: _output, end_time: _end, ...pending } = example as WireJob;
+    stack.sim.upsertJob({ ...pending, job_id: LIVE_ID, job_name: LIVE_ID, status: 'PENDING' });
+    const since = hive.subgraphRequests.length;
+    const client = createClient({ url: hive.url, retryAttempts: 0 });
+    const statuses: string[] = [];
+    try {
+      for await (const result of client.iterate<any>({
+        query: `subscription ($id: ID!) { fineTuneStatus(id: $id) { __typename ... on FineTuneJob { id status isTerminal } ... on Error { code } } }`,
+        variables: { id: LIVE_ID },
+      })) {
+        expect(result.errors).toBeUndefined();
+        const { status } = result.data.fineTuneStatus;
+        statuses.push(status);
+        if (status === 'PENDING') stack.sim.updateJob(LIVE_ID, { status: 'RUNNING' });
+        if (status === 'RUNNING') stack.sim.updateJob(LIVE_ID, { status: 'SUCCEEDED', end_time: '2026-11-23 09:30:00' });
+      }
+    } finally {
+      client.dispose();
+    }
+    expect(statuses).toEqual(['PENDING', 'RUNNING', 'SUCCEEDED']);
+    // How the router subscribed to us, as it comes: a GET event stream, no CSRF header (refused with 403 before issue 12).
+    const toUs = hive.subgraphRequests.slice(since).filter((request) => request.url.startsWith(stack.url));
+    expect(toUs).toHaveLength(1);
+    expect(toUs[0]).toMatchObject({ method: 'GET', accept: expect.stringContaining('text/event-stream') });
+  });
+
+  it('stayed on 127.0.0.1: no usage report, CDN or schema poll left the process', () => {
     expect(guard.attempts).toBeGreaterThan(0);
     expect(guard.offLoopback).toEqual([]);
   });

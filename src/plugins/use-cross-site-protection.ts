@@ -1,3 +1,4 @@
+import type { GraphQLError } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 
 /**
@@ -24,15 +25,25 @@ const SIMPLE_CONTENT_TYPES = ['application/x-www-form-urlencoded', 'multipart/fo
 export function useCrossSiteProtection(headers: readonly string[]): Plugin {
   return {
     onRequestParse({ request }) {
-      if (request.method === 'GET' || request.method === 'HEAD') return;
-      if (isPreflighted(request.headers.get('content-type'))) return;
-      if (headers.some((name) => request.headers.has(name))) return;
-      throw createGraphQLError(
-        `Cross-site protection: a POST must have a JSON body (Content-Type: application/json) or one of the headers ${headers.join(', ')}.`,
-        { extensions: { code: 'CSRF_PREVENTED', http: { status: 403 } } },
-      );
+      const refusal = crossSiteRefusal(request, headers);
+      if (refusal) throw refusal;
     },
   };
+}
+
+/**
+ * The rule above for one request: the error to answer, or null when the request may go on. Also
+ * applied by the graphql-sse endpoint (`use-graphql-sse-endpoint.ts`), which Yoga's request parsing
+ * does not see.
+ */
+export function crossSiteRefusal(request: Request, headers: readonly string[]): GraphQLError | null {
+  if (request.method === 'GET' || request.method === 'HEAD') return null;
+  if (isPreflighted(request.headers.get('content-type'))) return null;
+  if (headers.some((name) => request.headers.has(name))) return null;
+  return createGraphQLError(
+    `Cross-site protection: a POST must have a JSON body (Content-Type: application/json) or one of the headers ${headers.join(', ')}.`,
+    { extensions: { code: 'CSRF_PREVENTED', http: { status: 403 } } },
+  );
 }
 
 /** True when a browser could only have sent this content type after a CORS preflight. */

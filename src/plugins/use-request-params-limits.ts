@@ -1,3 +1,4 @@
+import type { GraphQLError } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import { MAX_JSON_DEPTH } from '../http/json-depth.js';
 
@@ -19,15 +20,22 @@ export const MAX_OPERATION_NAME_LENGTH = 256;
 export function useRequestParamsLimits(): Plugin {
   return {
     onParams({ params }) {
-      const { operationName } = params;
-      if (typeof operationName === 'string' && operationName.length > MAX_OPERATION_NAME_LENGTH) {
-        throw badRequest(`The operation name must be at most ${MAX_OPERATION_NAME_LENGTH} characters.`);
-      }
-      if (deeperThan(params.variables, MAX_JSON_DEPTH) || deeperThan(params.extensions, MAX_JSON_DEPTH)) {
-        throw badRequest(`Variables and extensions may nest at most ${MAX_JSON_DEPTH} levels deep.`);
-      }
+      const refusal = paramsRefusal(params);
+      if (refusal) throw refusal;
     },
   };
+}
+
+/** The rule above for one request's parameters: the error to answer, or null (also used by `use-graphql-sse-endpoint.ts`). */
+export function paramsRefusal(params: { operationName?: unknown; variables?: unknown; extensions?: unknown }): GraphQLError | null {
+  const { operationName } = params;
+  if (typeof operationName === 'string' && operationName.length > MAX_OPERATION_NAME_LENGTH) {
+    return badRequest(`The operation name must be at most ${MAX_OPERATION_NAME_LENGTH} characters.`);
+  }
+  if (deeperThan(params.variables, MAX_JSON_DEPTH) || deeperThan(params.extensions, MAX_JSON_DEPTH)) {
+    return badRequest(`Variables and extensions may nest at most ${MAX_JSON_DEPTH} levels deep.`);
+  }
+  return null;
 }
 
 /** Whether a parsed JSON value nests objects/arrays more than `limit` levels (iterative: no stack to overflow). */

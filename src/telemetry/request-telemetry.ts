@@ -15,6 +15,8 @@ export interface RequestTelemetryOptions {
   tracer?: Tracer | undefined;
   /** Only requests to this path are GraphQL requests (not /metrics, /health or GraphiQL's page). */
   graphqlEndpoint: string;
+  /** Another path that serves GraphQL (the graphql-sse endpoint): its requests are recorded too. */
+  streamEndpoint?: string;
 }
 
 export interface RequestTelemetry {
@@ -45,7 +47,7 @@ const headerGetter: TextMapGetter<(name: string) => string | undefined> = {
  * incoming `traceparent`, e.g. from a federation router, becomes its parent).
  */
 export function createRequestTelemetry(options: RequestTelemetryOptions): RequestTelemetry {
-  const { metrics, tracer, graphqlEndpoint } = options;
+  const { metrics, tracer, graphqlEndpoint, streamEndpoint } = options;
   // The request line is built here from fixed fields, none of them a credential: it skips the
   // wildcard redaction every other line goes through (about 5% of the CPU of a cached request).
   const logger = options.logger.child({}, { redact: { paths: [] } });
@@ -139,7 +141,7 @@ export function createRequestTelemetry(options: RequestTelemetryOptions): Reques
 
   const plugin: Plugin = {
     onRequest({ request, url }) {
-      if (url.pathname !== graphqlEndpoint) return;
+      if (url.pathname !== graphqlEndpoint && url.pathname !== streamEndpoint) return;
       recorders.set(
         request,
         begin(request.method, (name) => request.headers.get(name) ?? undefined),

@@ -7,6 +7,9 @@ import {
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
 import { startStandaloneServer } from '@apollo/server/standalone';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createGatewayRuntime } from '@graphql-hive/gateway-runtime';
 import { composeServices as composeWithGuild, compositionHasErrors } from '@theguild/federation-composition';
 import { parse } from 'graphql';
 import type { GraphQLResponse } from './stack.js';
@@ -123,3 +126,45 @@ export async function startApolloGateway(supergraphSdl: string): Promise<Running
 }
 
 const silentLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+export interface RunningHiveGateway {
+  /** `http://127.0.0.1:<port>/graphql` */
+  url: string;
+  /** Method and Accept header of every request the gateway sent to a subgraph, in order. */
+  readonly subgraphRequests: readonly { url: string; method: string; accept: string | null }[];
+  close(): Promise<void>;
+}
+
+/**
+ * Hive Gateway (The Guild's federation router, @graphql-hive/gateway-runtime) over a static
+ * supergraph, with its defaults: its own subgraph transport (subscriptions over HTTP as SSE), no
+ * reporting (none is configured: Hive's usage reporting needs a token), no polling (the supergraph
+ * is a string), no landing page; logging off. On 127.0.0.1.
+ */
+export async function startHiveGateway(supergraphSdl: string): Promise<RunningHiveGateway> {
+  const subgraphRequests: { url: string; method: string; accept: string | null }[] = [];
+  const gateway = createGatewayRuntime({
+    supergraph: supergraphSdl,
+    logging: false,
+    landingPage: false,
+    plugins: () => [
+      {
+        onFetch({ url, options }) {
+          const headers = new Headers(options.headers as HeadersInit | undefined);
+          subgraphRequests.push({ url, method: options.method ?? 'GET', accept: headers.get('accept') });
+        },
+      },
+    ],
+  });
+  const server = createServer(gateway);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
+    subgraphRequests,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await gateway.dispose();
+    },
+  };
+}
