@@ -90,3 +90,34 @@ describe('relay-compiler accepts the schema for Relay paging and refetching', ()
     expect(refetched.node).toMatchObject({ __typename: 'FineTuneJob', id: ids[3] });
   });
 });
+
+describe('the Relay recipe of docs/frontend.md, as written', () => {
+  it('compiles with relay-compiler against the checked-in schema and emits its pagination and refetch queries', async () => {
+    const doc = await readFile(join(ROOT, 'docs/frontend.md'), 'utf8');
+    const recipe = /Relay recipe \(relay-compiler[\s\S]*?```ts\n([\s\S]*?)\n```/.exec(doc)?.[1];
+    expect(recipe, 'the Relay recipe block in docs/frontend.md').toBeDefined();
+    const dir = await mkdtemp(join(tmpdir(), 'relay-recipe-'));
+    try {
+      await mkdir(join(dir, 'src'));
+      await cp(join(ROOT, 'test/relay/src/graphql.ts'), join(dir, 'src/graphql.ts'));
+      // The recipe's blocks as a module: its `graphql` tags, with the stand-in tag imported.
+      await writeFile(join(dir, 'src/Recipe.ts'), `import { graphql } from './graphql.js';\n${recipe}\nexport { JobList, JobRow };\n`);
+      await writeFile(
+        join(dir, 'relay.config.json'),
+        JSON.stringify({ src: './src', schema: join(ROOT, 'schema/schema.graphql'), language: 'typescript' }),
+      );
+      await execFileAsync(process.execPath, [COMPILER, '--noWatchman', '--output', 'quiet-with-errors'], { cwd: dir, timeout: 60_000 });
+      const generated = await readdir(join(dir, 'src/__generated__'));
+      expect(generated).toEqual(
+        expect.arrayContaining([
+          'JobList_query.graphql.ts',
+          'JobListPaginationQuery.graphql.ts',
+          'JobRow_job.graphql.ts',
+          'JobRowRefetchQuery.graphql.ts',
+        ]),
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
