@@ -1,24 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { WireJob } from '../upstream/wire.js';
+import type { WireCheckpoint, WireJob } from '../upstream/wire.js';
 import { DEMO_API_KEY, createDemoJobs } from './fixtures.js';
+import { type ArtifactEndpoint, createJobArtifacts, routeArtifact, serveArtifact } from './job-artifacts.js';
 import { type LivingDemo, type LivingDemoOptions, createLivingDemo } from './living.js';
 
 /**
- * A real HTTP fake of the two DashScope fine-tunes endpoints: the documented bodies and error
+ * A real HTTP fake of the DashScope fine-tunes endpoints (list, get; a job's logs and checkpoints in
+ * `job-artifacts.ts`): the documented bodies and error
  * table, per-key tenants, page limits, injected latency and faults, and a log of every call so
  * tests can count what reached the upstream.
  */
 
-export type SimEndpoint = 'getJob' | 'listJobs' | 'other';
+export type SimEndpoint = 'getJob' | 'listJobs' | ArtifactEndpoint | 'other';
 
 export interface SimCall {
   endpoint: SimEndpoint;
   method: string;
   /** Path and query exactly as received. */
   url: string;
-  /** Decoded job id for getJob. */
+  /** Decoded job id for getJob, getJobLogs and listCheckpoints. */
   jobId: string | null;
   apiKey: string | null;
   workspace: string | null;
@@ -92,6 +94,13 @@ export interface Simulator {
   jobs(apiKey?: string): readonly WireJob[];
   upsertJob(job: WireJob, apiKey?: string): void;
   updateJob(jobId: string, patch: Partial<WireJob>, apiKey?: string): void;
+  /** A job's log so far (made up from the job's state on first use, see `job-artifacts.ts`). */
+  logs(jobId: string, apiKey?: string): readonly string[];
+  /** Writes lines to a job's log, as a running job does. */
+  appendLogs(jobId: string, lines: readonly string[], apiKey?: string): void;
+  /** A job's checkpoints as `GET …/checkpoints` answers them. */
+  checkpoints(jobId: string, apiKey?: string): readonly WireCheckpoint[];
+  setCheckpoints(jobId: string, checkpoints: readonly WireCheckpoint[], apiKey?: string): void;
   /** The living demo, when `living` was given. */
   readonly living: LivingDemo | null;
   /** Moves the living demo's clock forward (throws without `living`). */
@@ -105,6 +114,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const tenants = new Map<string, WireJob[]>(
     Object.entries(options.tenants ?? { [DEMO_API_KEY]: createDemoJobs() }).map(([key, jobs]) => [key, sortNewestFirst([...jobs])]),
   );
+  const artifacts = createJobArtifacts();
   let latencyMs = options.latencyMs ?? 0;
   let faults: Fault[] = [];
   const calls: SimCall[] = [];
@@ -168,6 +178,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return send(res, call, 200, { request_id: requestId, output: job });
     }
     if (endpoint === 'listJobs') return listJobs(new URL(url, 'http://sim').searchParams, visible, res, call);
+    if ((endpoint === 'getJobLogs' || endpoint === 'listCheckpoints') && jobId !== null) {
+      const job = visible.find((candidate) => candidate.job_id === jobId);
+      if (!job) return send(res, call, 404, { code: 'NotFound', message: 'Not found!', request_id: requestId });
+      const reply = serveArtifact(endpoint, new URL(url, 'http://sim').searchParams, artifacts, apiKey as string, job, requestId);
+      return send(res, call, reply.status, reply.body);
+    }
     return send(res, call, 404, { code: 'NotFound', message: 'Not found!', request_id: requestId });
   }
 
@@ -299,6 +315,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (!jobs) throw new Error(`simulator: no tenant with key ${apiKey.slice(0, 4)}…`);
     return jobs;
   };
+  const tenantJob = (jobId: string, apiKey: string = DEMO_API_KEY): WireJob => {
+    const job = tenantJobs(apiKey).find((candidate) => candidate.job_id === jobId);
+    if (job === undefined) throw new Error(`simulator: no job ${jobId}`);
+    return job;
+  };
 
   const livingKey = tenants.has(DEMO_API_KEY) ? DEMO_API_KEY : tenants.keys().next().value;
   const living =
@@ -320,7 +341,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
               const jobs = tenantJobs(livingKey);
               const index = jobs.findIndex((candidate) => candidate.job_id === jobId);
               if (index !== -1) jobs.splice(index, 1);
+              artifacts.forget(livingKey, jobId);
             },
+            appendLogs: (jobId, lines) => artifacts.appendLogs(livingKey, jobId, lines),
           },
           options.living,
         );
@@ -359,6 +382,16 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       if (index === -1) throw new Error(`simulator: no job ${jobId}`);
       jobs[index] = { ...(jobs[index] as WireJob), ...patch };
     },
+    logs: (jobId, apiKey = DEMO_API_KEY) => artifacts.logs(apiKey, tenantJob(jobId, apiKey)),
+    appendLogs: (jobId, lines, apiKey = DEMO_API_KEY) => {
+      tenantJob(jobId, apiKey);
+      artifacts.appendLogs(apiKey, jobId, lines);
+    },
+    checkpoints: (jobId, apiKey = DEMO_API_KEY) => artifacts.checkpoints(apiKey, tenantJob(jobId, apiKey)),
+    setCheckpoints: (jobId, checkpoints, apiKey = DEMO_API_KEY) => {
+      tenantJob(jobId, apiKey);
+      artifacts.setCheckpoints(apiKey, jobId, checkpoints);
+    },
     living,
     advance: (ms) => {
       if (living === null) throw new Error('simulator: started without `living`, nothing to advance');
@@ -377,6 +410,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 function route(url: string): { endpoint: SimEndpoint; jobId: string | null } {
   const path = url.split('?', 1)[0] ?? '';
   if (path === API_PREFIX) return { endpoint: 'listJobs', jobId: null };
+  const artifact = routeArtifact(path, API_PREFIX);
+  if (artifact !== null) return artifact;
   if (path.startsWith(`${API_PREFIX}/`)) {
     const rest = path.slice(API_PREFIX.length + 1);
     if (rest.length > 0 && !rest.includes('/')) {

@@ -1,9 +1,12 @@
 import { UpstreamError } from '../errors.js';
+import { type FineTuneCheckpoint, newestStepFirst } from '../model/fine-tune-checkpoint.js';
 import type { FineTuneJob } from '../model/fine-tune-job.js';
+import type { LogPage } from '../model/fine-tune-log.js';
+import { toFineTuneCheckpoint } from './checkpoint-mapping.js';
 import type { UpstreamCredential } from './credential.js';
-import { decodeJob, decodePage } from './decode.js';
+import { decodeCheckpoints, decodeJob, decodeLogPage, decodePage } from './decode.js';
 import { isWireJob, mapOnce } from './job-mapping.js';
-import { type ListQuery, jobPath, listPath } from './job-path.js';
+import { type ListQuery, type LogRange, checkpointsPath, jobPath, listPath, logsPath } from './job-path.js';
 import type { CallSignal, Send, UpstreamCallRecorder } from './layer.js';
 
 /** An abort signal, or a function that makes one when a call is really sent (cache hits never do). */
@@ -23,14 +26,29 @@ export interface JobPage {
   jobs: readonly FineTuneJob[];
 }
 
+export interface CheckpointList {
+  requestId: string | null;
+  /** Newest step first; entries with nothing to identify them by are left out. */
+  checkpoints: readonly FineTuneCheckpoint[];
+}
+
 /**
- * The two upstream endpoints, typed, answering the gateway's model. Every failure is thrown as a
+ * The upstream endpoints, typed, answering the gateway's model. Every failure is thrown as a
  * domain error (`errors.ts`). `recorder` is the GraphQL request the call serves (logs, traces);
  * omit it for background work.
  */
 export interface FineTunesClient {
   getJob(id: string, credential: UpstreamCredential, signal?: SignalSource, recorder?: UpstreamCallRecorder): Promise<FetchedJob>;
   listJobs(query: ListQuery, credential: UpstreamCredential, signal?: SignalSource, recorder?: UpstreamCallRecorder): Promise<JobPage>;
+  /** `range.line` (1..1000) lines of a job's log from position `range.offset`. */
+  getJobLogs(
+    id: string,
+    range: LogRange,
+    credential: UpstreamCredential,
+    signal?: SignalSource,
+    recorder?: UpstreamCallRecorder,
+  ): Promise<LogPage>;
+  listCheckpoints(id: string, credential: UpstreamCredential, signal?: SignalSource, recorder?: UpstreamCallRecorder): Promise<CheckpointList>;
 }
 
 /** `utcOffset` is the zone the upstream's zone-less times are read in (see `job-mapping.ts`). */
@@ -67,6 +85,22 @@ export function createFineTunesClient(send: Send, utcOffset: string): FineTunesC
       const path = listPath(query);
       const decoded = decodePage(await send({ endpoint: 'listJobs', path, credential, signal: resolveSignal(signal), recorder }));
       return { ...decoded, jobs: mapPage(decoded.jobs) };
+    },
+    async getJobLogs(id, range, credential, signal, recorder) {
+      const path = logsPath(id, range);
+      const reply = await send({ endpoint: 'getJobLogs', path, credential, signal: resolveSignal(signal), recorder });
+      const decoded = decodeLogPage(reply, range.line);
+      return { requestId: decoded.requestId, offset: range.offset, total: decoded.total, lines: decoded.lines };
+    },
+    async listCheckpoints(id, credential, signal, recorder) {
+      const path = checkpointsPath(id);
+      const decoded = decodeCheckpoints(await send({ endpoint: 'listCheckpoints', path, credential, signal: resolveSignal(signal), recorder }));
+      const checkpoints: FineTuneCheckpoint[] = [];
+      for (const entry of decoded.checkpoints) {
+        const checkpoint = toFineTuneCheckpoint(entry, id, utcOffset);
+        if (checkpoint !== null) checkpoints.push(checkpoint);
+      }
+      return { requestId: decoded.requestId, checkpoints: newestStepFirst(checkpoints) };
     },
   };
 }

@@ -1,6 +1,6 @@
 import { AuthenticationError, type GatewayError, InvalidParameterError, NotFoundError, ThrottlingError, UpstreamError } from '../errors.js';
 import type { UpstreamReply } from './layer.js';
-import type { WireError, WireJob, WireJobPage } from './wire.js';
+import type { WireError, WireJob, WireJobPage, WireLogPage } from './wire.js';
 
 export interface DecodedJob {
   requestId: string | null;
@@ -39,6 +39,38 @@ export function decodePage(reply: UpstreamReply): DecodedPage {
     total: count(output.total),
     jobs: output.jobs,
   };
+}
+
+export interface DecodedLogPage {
+  requestId: string | null;
+  total: number | null;
+  /** One string per line, in order; never fewer entries than the upstream sent (positions stay true). */
+  lines: string[];
+}
+
+export function decodeLogPage(reply: UpstreamReply, maxLines: number): DecodedLogPage {
+  const body = decodeSuccess(reply) as Partial<WireLogPage>;
+  const output = body.output;
+  if (typeof output !== 'object' || output === null || !Array.isArray(output.logs)) {
+    throw badResponse(reply, 'the reply has no output.logs list');
+  }
+  // A line that is not a string (the old docs typed it Integer) is shown as JSON rather than
+  // dropped: dropping it would shift the position of every later line, and so every cursor.
+  const lines = output.logs.slice(0, maxLines).map((line: unknown) => (typeof line === 'string' ? line : JSON.stringify(line) ?? ''));
+  return { requestId: requestIdOf(body), total: count(output.total), lines };
+}
+
+export interface DecodedCheckpoints {
+  requestId: string | null;
+  /** Raw entries: each one is checked by the mapper, so one odd entry cannot fail the list. */
+  checkpoints: unknown[];
+}
+
+export function decodeCheckpoints(reply: UpstreamReply): DecodedCheckpoints {
+  const body = decodeSuccess(reply);
+  const output = (body as { output?: unknown }).output;
+  if (!Array.isArray(output)) throw badResponse(reply, 'the reply has no output list');
+  return { requestId: requestIdOf(body), checkpoints: output };
 }
 
 /**

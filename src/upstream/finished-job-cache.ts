@@ -71,6 +71,10 @@ export function withFinishedJobCache(client: FineTunesClient, options: JobCacheO
       }
       return page;
     },
+    // A job's log and checkpoints are read fresh: the log grows while the job runs, and an
+    // export changes a checkpoint of a finished job.
+    getJobLogs: (id, range, credential, signal, recorder) => client.getJobLogs(id, range, credential, signal, recorder),
+    listCheckpoints: (id, credential, signal, recorder) => client.listCheckpoints(id, credential, signal, recorder),
     stats: () => ({ hits, misses, size: cache.size }),
     clear: () => cache.clear(),
   };

@@ -4,6 +4,8 @@ export const API_PREFIX = '/api/v1/fine-tunes';
 /** Longer than any id the upstream generates (`ft-202410291653-1c7f` is 20 characters). */
 export const MAX_JOB_ID_LENGTH = 128;
 export const MAX_PAGE_SIZE = 100;
+/** The most log lines one upstream call returns (`line`, documented maximum). */
+export const MAX_LOG_LINES = 1000;
 
 // Anything that could end the path segment, start a query or fragment, or be decoded into one by a
 // proxy on the way: separators, percent-escapes, whitespace and control characters.
@@ -64,4 +66,33 @@ export function listPath(query: ListQuery): string {
   const params = new URLSearchParams({ page_no: String(query.pageNumber), page_size: String(query.pageSize) });
   if (query.model !== null) params.set('model', query.model);
   return `${API_PREFIX}?${params.toString()}`;
+}
+
+/** Which log lines to read: `line` lines from position `offset` (0-based; the upstream skips `offset` lines). */
+export interface LogRange {
+  offset: number;
+  line: number;
+}
+
+export function assertValidLogRange(range: LogRange): void {
+  if (!Number.isSafeInteger(range.offset) || range.offset < 0) {
+    throw new InvalidParameterError(`The log offset must be 0 or more (got ${range.offset}).`, 'InvalidParameter', null, 'after');
+  }
+  if (!Number.isInteger(range.line) || range.line < 1 || range.line > MAX_LOG_LINES) {
+    throw new InvalidParameterError(
+      `Argument "first" must be between 1 and ${MAX_LOG_LINES} (got ${range.line}).`,
+      'InvalidParameter',
+      null,
+      'first',
+    );
+  }
+}
+
+export function logsPath(id: string, range: LogRange): string {
+  assertValidLogRange(range);
+  return `${jobPath(id)}/logs?offset=${range.offset}&line=${range.line}`;
+}
+
+export function checkpointsPath(id: string): string {
+  return `${jobPath(id)}/checkpoints`;
 }

@@ -8,7 +8,8 @@ import type { UpstreamCredential } from './credential.js';
  * transport import it; nothing here imports a layer.
  */
 
-export type Endpoint = 'getJob' | 'listJobs';
+/** The upstream endpoints the gateway calls: the label of their metrics, logs and spans. */
+export type Endpoint = 'getJob' | 'listJobs' | 'getJobLogs' | 'listCheckpoints';
 
 /**
  * What aborts a call: the part of `AbortSignal` the layers and undici use (`aborted`, `reason`,

@@ -16,6 +16,8 @@ import type { Endpoint, SendLayer } from './layer.js';
 const ROUTES: Record<Endpoint, string> = {
   getJob: '/api/v1/fine-tunes/{job_id}',
   listJobs: '/api/v1/fine-tunes',
+  getJobLogs: '/api/v1/fine-tunes/{job_id}/logs',
+  listCheckpoints: '/api/v1/fine-tunes/{job_id}/checkpoints',
 };
 
 /** Our attribute for the upstream's request id (support tickets quote it). */
