@@ -1,14 +1,15 @@
-import { createHash } from 'node:crypto';
 import { Repeater } from 'graphql-yoga';
-import { GatewayError, ThrottlingError, UpstreamError } from '../errors.js';
+import type { GatewayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { FineTuneJob } from '../model/fine-tune-job.js';
 import type { FineTunesClient } from '../upstream/client.js';
 import type { UpstreamCredential } from '../upstream/credential.js';
+import { backoffDefaults, pollerKey, startPollLoop } from './poll-loop.js';
 
 /**
- * Live job status for the `fineTuneStatus` subscription. The upstream has no push channel, so the
- * hub polls `GET /fine-tunes/{id}`: one poller per (credential, workspace, job), however many
+ * Live job status for the `fineTuneStatus` subscription (and the end of a `fineTuneLogs` tail). The
+ * upstream has no push channel, so the hub polls `GET /fine-tunes/{id}` (the loop, its backoff and
+ * its key are `poll-loop.ts`'s): one poller per (credential, workspace, job), however many
  * subscribers watch that job, so N browser tabs on one job cost one upstream call per interval.
  * A poller is never shared across credentials: each caller only ever sees what its own key sees.
  */
@@ -55,85 +56,41 @@ interface Poller {
 
 export function createJobStatusHub(options: JobStatusHubOptions): JobStatusHub {
   const { client, intervalMs, timeoutMs, logger } = options;
-  const maxIntervalMs = options.maxIntervalMs ?? Math.max(60_000, intervalMs);
-  const maxConsecutiveFailures = options.maxConsecutiveFailures ?? 3;
+  const backoff = backoffDefaults(intervalMs, options);
   const pollers = new Map<string, Poller>();
   let closed = false;
 
   function startPoller(key: string, id: string, credential: UpstreamCredential): Poller {
     const subscribers = new Set<Subscriber>();
-    const controller = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    let failures = 0;
-    let throttled = 0;
-
-    const poller: Poller = {
-      subscribers,
-      last: null,
-      stop() {
-        if (pollers.get(key) === poller) pollers.delete(key);
-        clearTimeout(timer);
-        controller.abort();
-      },
-    };
-
     const finish = (error?: GatewayError): void => {
       poller.stop();
       for (const subscriber of [...subscribers]) subscriber.end(error);
       subscribers.clear();
     };
-
-    const schedule = (delayMs: number): void => {
-      if (!controller.signal.aborted) timer = setTimeout(() => void poll(), delayMs);
+    const poller: Poller = {
+      subscribers,
+      last: null,
+      stop() {
+        if (pollers.get(key) === poller) pollers.delete(key);
+        loop.stop();
+      },
     };
-
-    async function poll(): Promise<void> {
-      let job: FineTuneJob;
-      try {
-        const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(timeoutMs)]);
-        job = (await client.getJob(id, credential, signal)).job;
-      } catch (error) {
-        if (controller.signal.aborted) return;
-        onFailure(error);
-        return;
-      }
-      if (controller.signal.aborted) return;
-      failures = 0;
-      throttled = 0;
-      const changed = poller.last === null || poller.last.rawStatus !== job.rawStatus;
-      poller.last = job;
-      if (changed) for (const subscriber of subscribers) subscriber.push(job);
-      if (job.isTerminal) finish();
-      else schedule(intervalMs);
-    }
-
-    function onFailure(error: unknown): void {
-      if (error instanceof ThrottlingError) {
-        // The account's rate limit is shared by every caller of that key: slow down, do not give up.
-        throttled += 1;
-        const backoff = Math.min(maxIntervalMs, intervalMs * 2 ** throttled);
-        const delay = Math.max(backoff, (error.retryAfter ?? 0) * 1000);
-        logger?.warn({ jobId: id, code: error.code, requestId: error.requestId, delayMs: delay }, 'job status poll throttled; backing off');
-        schedule(delay);
-        return;
-      }
-      if (error instanceof UpstreamError && ++failures < maxConsecutiveFailures) {
-        const delay = Math.min(maxIntervalMs, intervalMs * 2 ** failures);
-        logger?.warn({ jobId: id, code: error.code, requestId: error.requestId, delayMs: delay }, 'job status poll failed; retrying');
-        schedule(delay);
-        return;
-      }
-      if (error instanceof GatewayError) {
-        finish(error);
-        return;
-      }
-      // A bug, not an upstream answer: end the streams without exposing it.
-      logger?.error({ err: error, jobId: id }, 'job status poller crashed');
-      finish(new UpstreamError('The job status could not be read.', 'InternalError', null, null));
-    }
-
     pollers.set(key, poller);
-    void poll();
+    const loop = startPollLoop(
+      { intervalMs, timeoutMs, ...backoff, logger, what: 'job status', jobId: id },
+      async (signal) => {
+        const { job } = await client.getJob(id, credential, signal);
+        const changed = poller.last === null || poller.last.rawStatus !== job.rawStatus;
+        poller.last = job;
+        if (changed) for (const subscriber of subscribers) subscriber.push(job);
+        if (job.isTerminal) {
+          finish();
+          return 'done';
+        }
+        return 'wait';
+      },
+      finish,
+    );
     return poller;
   }
 
@@ -172,10 +129,4 @@ export function createJobStatusHub(options: JobStatusHubOptions): JobStatusHub {
       pollers.clear();
     },
   };
-}
-
-/** Never the key itself: a digest, so a heap dump or a debug log of the map cannot leak it. */
-function pollerKey(id: string, credential: UpstreamCredential): string {
-  const who = createHash('sha256').update(credential.apiKey).digest('base64url');
-  return JSON.stringify([who, credential.workspace, id]);
 }

@@ -6,6 +6,7 @@ import { type ListQuery, assertValidListQuery } from '../upstream/job-path.js';
 import { builder } from './builder.js';
 import { UPSTREAM_FIELD_ERRORS } from './errors.js';
 import { FineTuneJobRef } from './job.js';
+import { PageInfoRef, type PageInfoShape } from './page-info.js';
 
 /** One page of jobs as the resolvers below see it. */
 interface JobPage {
@@ -41,26 +42,15 @@ const PageInput = builder.inputType('PageInput', {
   }),
 });
 
-const PageInfoRef = builder.objectRef<JobPage>('PageInfo').implement({
-  description: 'Where this page sits in the whole list.',
-  fields: (t) => ({
-    hasNextPage: t.boolean({
-      description: 'True when a later page has jobs.',
-      resolve: (page) => page.pageNumber * page.pageSize < page.totalCount,
-    }),
-    hasPreviousPage: t.boolean({ description: 'True when this is not the first page.', resolve: (page) => page.pageNumber > 1 }),
-    startCursor: t.string({
-      nullable: true,
-      description: "The first edge's cursor; null on an empty page.",
-      resolve: (page) => (page.jobs.length > 0 ? encodeCursor(page.offset) : null),
-    }),
-    endCursor: t.string({
-      nullable: true,
-      description: "The last edge's cursor; null on an empty page.",
-      resolve: (page) => (page.jobs.length > 0 ? encodeCursor(page.offset + page.jobs.length - 1) : null),
-    }),
-  }),
-});
+/** The jobs page's place in the whole list. */
+function pageInfoOf(page: JobPage): PageInfoShape {
+  return {
+    hasNextPage: page.pageNumber * page.pageSize < page.totalCount,
+    hasPreviousPage: page.pageNumber > 1,
+    startCursor: page.jobs.length > 0 ? encodeCursor(page.offset) : null,
+    endCursor: page.jobs.length > 0 ? encodeCursor(page.offset + page.jobs.length - 1) : null,
+  };
+}
 
 const JobEdgeRef = builder.objectRef<JobEdge>('JobEdge').implement({
   description: 'A job and its position in the list.',
@@ -79,7 +69,7 @@ const JobConnectionRef = builder.objectRef<JobPage>('JobConnection').implement({
       description: 'The jobs on this page with their cursors.',
       resolve: (page) => page.jobs.map((node, index) => ({ cursor: encodeCursor(page.offset + index), node })),
     }),
-    pageInfo: t.field({ type: PageInfoRef, description: 'Paging information.', resolve: (page) => page }),
+    pageInfo: t.field({ type: PageInfoRef, description: 'Paging information.', resolve: pageInfoOf }),
     totalCount: t.exposeInt('totalCount', { description: 'Jobs in the whole (filtered) list.' }),
     pageNumber: t.exposeInt('pageNumber', { description: 'This page number, from 1.' }),
     pageSize: t.exposeInt('pageSize', { description: 'The page size asked for.' }),
