@@ -1,6 +1,7 @@
 import type { Config } from './config.js';
 import { AuthenticationError } from './errors.js';
 import type { JobStatusHub } from './live/job-status-hub.js';
+import type { LogTailHub } from './live/log-tail-hub.js';
 import { type JobLoader, createJobLoader } from './loaders/job-loader.js';
 import type { GatewayMetrics } from './telemetry/metrics.js';
 import { RequestRecorder } from './telemetry/request-recorder.js';
@@ -21,6 +22,8 @@ export interface Context {
   loaders: Loaders | null;
   /** Shared job pollers behind the `fineTuneStatus` subscription (one per credential and job). */
   jobStatus: JobStatusHub;
+  /** Shared log pollers behind the `fineTuneLogs` subscription (one per credential and job). */
+  logTail: LogTailHub;
   /** Aborts when the client goes away; unlike `deadline`, no time limit (subscriptions outlive it). */
   requestSignal: () => AbortSignal;
   /** This request's accounting (upstream calls, error types): pass it to every upstream call. */
@@ -46,6 +49,7 @@ export interface ContextDeps {
   client: FineTunesClient;
   resolveCredential: CredentialResolver;
   jobStatus: JobStatusHub;
+  logTail: LogTailHub;
   metrics?: GatewayMetrics | undefined;
 }
 
@@ -135,7 +139,7 @@ export interface Caller {
 
 /** `recorder` comes from the request telemetry; without one the request gets its own. */
 export function createContext(deps: ContextDeps, caller: Caller, recorder = new RequestRecorder()): Context {
-  const { config, client, jobStatus, metrics } = deps;
+  const { config, client, jobStatus, logTail, metrics } = deps;
   const credential = deps.resolveCredential(caller.authorization);
   // A derived signal rather than the request's own: the server adapter's request signal is a
   // lazy stand-in whose own listeners stop firing once any signal derives from it. Built on first
@@ -155,7 +159,7 @@ export function createContext(deps: ContextDeps, caller: Caller, recorder = new 
             onBatch: batchSize ? (size) => batchSize.observe({ loader: 'job' }, size) : undefined,
           }),
         );
-  return { config, client, credential, deadline, loaders, jobStatus, requestSignal, recorder };
+  return { config, client, credential, deadline, loaders, jobStatus, logTail, requestSignal, recorder };
 }
 
 function onAbortOf(signal: AbortSignal, listener: (reason: unknown) => void): () => void {

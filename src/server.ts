@@ -14,6 +14,7 @@ import { CompiledOperations } from './execution/compiled-operations.js';
 import { GRAPHIQL_OPTIONS, type GraphiQLPageSource, createGraphiQLPage } from './graphiql.js';
 import { type FrontCounts, type NodeHandler, type ServerContext, createNodeFront, onResponseClose } from './http/node-front.js';
 import { type JobStatusHub, createJobStatusHub } from './live/job-status-hub.js';
+import { type LogTailHub, createLogTailHub } from './live/log-tail-hub.js';
 import type { Logger } from './logger.js';
 import { DOCUMENT_ID_PARAM, loadPersistedOperations, usePersistedOperationsManifest } from './persisted-operations.js';
 import { createMaskError, createYogaLogger } from './plugins/mask-error.js';
@@ -63,6 +64,8 @@ export interface Gateway {
   metrics: GatewayMetrics;
   /** The pollers behind the `fineTuneStatus` subscription. */
   jobStatus: JobStatusHub;
+  /** The pollers behind the `fineTuneLogs` subscription. */
+  logTail: LogTailHub;
   /** The GraphiQL page (null when it is off), built on the first visit. */
   graphiql: GraphiQLPageSource | null;
   /** What `/ready` reports. */
@@ -107,7 +110,14 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     timeoutMs: config.timeoutMs,
     logger: deps.logger,
   });
-  const contextDeps = { config, client, jobStatus, metrics, resolveCredential: createCredentialResolver(config) };
+  const logTail = createLogTailHub({
+    client,
+    jobStatus,
+    intervalMs: config.pollIntervalMs,
+    timeoutMs: config.timeoutMs,
+    logger: deps.logger,
+  });
+  const contextDeps = { config, client, jobStatus, logTail, metrics, resolveCredential: createCredentialResolver(config) };
   let draining = false;
   // Aborted by drain(): live subscriptions end with a going-away notice (use-shutdown-notice.ts).
   const drained = new AbortController();
@@ -200,6 +210,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     client,
     metrics,
     jobStatus,
+    logTail,
     graphiql,
     health,
     drain: () => {
@@ -207,10 +218,12 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       // First the notice to every live subscription, then the pollers behind them stop (a
       // subscription's own return() may wait behind a pending poll).
       drained.abort();
+      logTail.close();
       jobStatus.close();
     },
     close: () => {
       closing ??= (async () => {
+        logTail.close();
         jobStatus.close();
         await upstream.close();
       })();

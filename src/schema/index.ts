@@ -13,6 +13,7 @@ import './connection.js';
 import './job-status.js';
 import './job-logs.js';
 import './checkpoint.js';
+import './log-tail.js';
 
 /** The Federation spec the subgraph SDL links. `@key` needs nothing newer; raise it with the first newer directive. */
 export const FEDERATION_LINK_URL = 'https://specs.apollo.dev/federation/v2.6';
