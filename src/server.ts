@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { TracerProvider } from '@opentelemetry/api';
 import { createServerAdapter } from '@whatwg-node/server';
 import {
@@ -121,6 +122,8 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   let draining = false;
   // Aborted by drain(): live subscriptions end with a going-away notice (use-shutdown-notice.ts).
   const drained = new AbortController();
+  // One listener per live subscription (use-shutdown-notice.ts): hundreds are expected, not a leak.
+  setMaxListeners(0, drained.signal);
 
   // Ready while serving, also while the upstream circuit is open: the outage is shared by every
   // replica, so taking them all out of a load balancer would turn typed errors into refused connections.

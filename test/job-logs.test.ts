@@ -187,7 +187,7 @@ describe('FineTuneJob.checkpoints', () => {
       { checkpoint_id: `${id}:checkpoint-160`, checkpoint: 'checkpoint-160', status: 'PENDING', step: 160 },
       { checkpoint: 'checkpoint-480', status: 'SUCCEEDED', step: 480, model_name: 'm-480', create_time: '2025-11-11T17:46:53.294' },
       { status: 'PENDING', step: 999 },
-      { checkpoint_id: `${id}:checkpoint-320`, checkpoint: 'checkpoint-320', status: 'PENDING', step: '320' },
+      { checkpoint_id: `${id}:checkpoint-320`, checkpoint: 'checkpoint-320', status: 'PENDING', step: '320' as unknown as number },
     ]);
     const { checkpoints } = await checkpointsOf(id);
     expect(checkpoints!.map((checkpoint) => [checkpoint.id, checkpoint.step])).toEqual([
