@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import type { TracerProvider } from '@opentelemetry/api';
+import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
 import { createServerAdapter } from '@whatwg-node/server';
 import {
   type CORSOptions,
@@ -176,6 +177,8 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
         : []),
       useOperationLimits(config.limits),
       useEntitiesLimit(config.limits.maxEntityIds),
+      // `@defer` and `@stream`: answered as multipart/mixed (or SSE) parts, always on graphql-js.
+      useDeferStream(),
       useCompiledExecution(compiled),
       useDeadlineRelease(),
       useShutdownNotice(drained.signal),

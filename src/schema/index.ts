@@ -1,7 +1,7 @@
 import { printSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLSchema } from 'graphql';
 import { builder } from './builder.js';
-import { withoutFederationInternals } from './client-schema.js';
+import { withIncrementalDelivery, withoutFederationInternals } from './client-schema.js';
 import { inDeclarationOrder } from './declaration-order.js';
 import { prefixOwnedTypes } from './type-prefix.js';
 import './query.js';
@@ -51,9 +51,13 @@ export function createSchema(options: SchemaOptions = {}): GraphQLSchema {
 /** The default schema (the contract's type names). */
 export const schema = createSchema();
 
-/** The client-facing API of a served schema, as `schema/schema.graphql` records it: no federation internals. */
+/**
+ * The client-facing API of a served schema, as `schema/schema.graphql` records it: no federation
+ * internals, and the `@defer` and `@stream` directives the gateway serves (added to the served
+ * schema by Yoga's defer-stream plugin; declared here so clients' code generators accept them).
+ */
 export function createClientSchema(served: GraphQLSchema = schema): GraphQLSchema {
-  return withoutFederationInternals(served);
+  return withIncrementalDelivery(withoutFederationInternals(served));
 }
 
 /** The subgraph SDL with its federation directives: what `_service { sdl }` answers. */
