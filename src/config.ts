@@ -441,7 +441,8 @@ export const VARIABLES = {
     group: 'Limits',
     default: 50,
     parse: int(1, 10_000),
-    meaning: 'Upstream-hitting fields (`fineTune`, `fineTunes`) per operation (HTTP 400 `UPSTREAM_FIELD_LIMIT` beyond).',
+    meaning:
+      "Upstream calls one operation may cost: `fineTune`, `fineTunes`, and a job's `logs` and `checkpoints` once per job asked of (HTTP 400 `UPSTREAM_FIELD_LIMIT` beyond).",
   }),
   GRAPHQL_MAX_ENTITY_IDS: variable({
     group: 'Limits',

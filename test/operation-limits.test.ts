@@ -48,6 +48,33 @@ describe('operation limits (graphql-armor + upstream-field cost)', () => {
     );
   });
 
+  it('logs and checkpoints count one upstream call per job they are asked of', async () => {
+    // 1 list call + 100 jobs x (one log page + the checkpoint list) = 201.
+    await refused(
+      '{ fineTunes(page: { size: 100 }) { ... on JobConnection { nodes { id logs { totalCount } checkpoints { id } } } } }',
+      /201 upstream-backed fields .* at most 50/,
+    );
+    // A variable page size counts as the largest page; two aliases of logs count twice.
+    await refused(
+      'query ($page: PageInput) { fineTunes(page: $page) { ... on JobConnection { nodes { logs { totalCount } } } } }',
+      /101 upstream-backed fields/,
+    );
+    const aliases = Array.from({ length: 50 }, (_, i) => `l${i}: logs(first: 1) { totalCount }`).join(' ');
+    await refused(`{ fineTune(id: "ft-1") { ... on FineTuneJob { ${aliases} } } }`, /51 upstream-backed fields/);
+  });
+
+  it('a job page with its logs and checkpoints, or a default page of jobs with theirs, stays allowed', async () => {
+    for (const query of [
+      '{ fineTune(id: "ft-202410291653-1c7f") { ... on FineTuneJob { id logs(first: 5) { totalCount } checkpoints { id } } } }',
+      // 1 + 20: a page of jobs (past the ones the next test loads, which must not be cached) with their checkpoints.
+      '{ fineTunes(page: { size: 20, number: 3 }) { ... on JobConnection { nodes { id checkpoints { id } } } } }',
+    ]) {
+      const { status, body } = await stack.raw({ query });
+      expect(status).toBe(200);
+      expect(body.errors).toBeUndefined();
+    }
+  });
+
   it('a structural cost bomb (40 full pages of jobs) is refused by the cost limit', async () => {
     const job =
       'id jobName status rawStatus model baseModel createTime endTime createdAt endedAt durationSeconds isTerminal hyperParameters { nEpochs raw }';
