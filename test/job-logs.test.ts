@@ -203,6 +203,14 @@ describe('FineTuneJob.checkpoints', () => {
     expect((await checkpointsOf(running.job_id)).checkpoints).toEqual([]);
   });
 
+  it('metrics name the new upstream endpoints', async () => {
+    await checkpointsOf(VENDOR_EXAMPLE_JOB);
+    await stack.query(JobLogsDocument, { id: VENDOR_EXAMPLE_JOB, first: 1 });
+    const metrics = await stack.scrape();
+    expect(metrics).toMatch(/gateway_upstream_requests_total\{endpoint="listCheckpoints",status="200"\} [1-9]/);
+    expect(metrics).toMatch(/gateway_upstream_requests_total\{endpoint="getJobLogs",status="200"\} [1-9]/);
+  });
+
   it('an upstream error is an error in errors[] with its code and request id; the job still answers', async () => {
     const cosy = stack.sim.jobs().find((job) => job.model?.startsWith('cosyvoice'))!;
     stack.sim.inject({ endpoint: 'listCheckpoints', times: 1, action: { kind: 'status', status: 404 } });

@@ -1,4 +1,7 @@
+import { type DocumentNode, Kind, parse, validate } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXAMPLE_JOB_ID, GRAPHIQL_DEFAULT_QUERY } from '../src/graphiql.js';
+import { createClientSchema } from '../src/schema/index.js';
 import { encodeLogCursor } from '../src/schema/log-cursor.js';
 import { VENDOR_EXAMPLE_JOB } from '../src/simulator/job-artifacts.js';
 import { vendorExampleJobs } from '../src/simulator/fixtures.js';
@@ -199,6 +202,22 @@ describe('fineTuneLogs', () => {
     } finally {
       stack.sim.clearFaults();
     }
+  });
+
+  it("GraphiQL's tour: every operation validates, and TailLogs sends the example job's last 5 lines, then completes", async () => {
+    const tour = parse(GRAPHIQL_DEFAULT_QUERY);
+    expect(validate(createClientSchema(), tour)).toEqual([]);
+    const tailLogs: DocumentNode = {
+      kind: Kind.DOCUMENT,
+      definitions: tour.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION && definition.name?.value === 'TailLogs'),
+    };
+    expect(tailLogs.definitions).toHaveLength(1);
+    const subscriber = await subscribe(`${stack.url}/graphql`, tailLogs, {});
+    const results = await subscriber.rest();
+    expect(subscriber.completed).toBe(true);
+    expect(results.map((result) => (result.data as TailJobLogsSubscription).fineTuneLogs.text)).toEqual(
+      stack.sim.logs(EXAMPLE_JOB_ID).slice(-5),
+    );
   });
 
   it.each([
