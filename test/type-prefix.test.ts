@@ -11,6 +11,10 @@ import { CompositionError, type RunningGateway, composeWithApollo, composeWithTh
 const OWNED = [
   'AuthenticationError',
   'Error',
+  'FineTuneCheckpoint',
+  'FineTuneLogConnection',
+  'FineTuneLogEdge',
+  'FineTuneLogLine',
   'FineTuneResult',
   'FineTuneStatus',
   'FineTunesResult',

@@ -15,9 +15,9 @@ import {
 } from 'graphql';
 
 /**
- * `toSubGraphSchema` sorts every field, enum value and union member alphabetically. Put them back
+ * `toSubGraphSchema` sorts every field, argument, enum value and union member alphabetically. Put them back
  * in the order the code declares them (`reference`: the same builder's unsorted schema), so
- * GraphiQL and introspection read like the source: `id` first, statuses in lifecycle order,
+ * GraphiQL and introspection read like the source: `id` first, `logs(first, after)`, statuses in lifecycle order,
  * `message code requestId` first on every error. Members `reference` lacks (`_entities`) go last.
  */
 export function inDeclarationOrder(schema: GraphQLSchema, reference: GraphQLSchema): GraphQLSchema {
@@ -32,11 +32,17 @@ export function inDeclarationOrder(schema: GraphQLSchema, reference: GraphQLSche
 function reorder(type: GraphQLNamedType, declared: GraphQLNamedType): GraphQLNamedType {
   if (isObjectType(type) && isObjectType(declared)) {
     const config = type.toConfig();
-    return new GraphQLObjectType({ ...config, fields: byKeys(config.fields, Object.keys(declared.getFields())) });
+    return new GraphQLObjectType({
+      ...config,
+      fields: withArgumentsInOrder(byKeys(config.fields, Object.keys(declared.getFields())), declared),
+    });
   }
   if (isInterfaceType(type) && isInterfaceType(declared)) {
     const config = type.toConfig();
-    return new GraphQLInterfaceType({ ...config, fields: byKeys(config.fields, Object.keys(declared.getFields())) });
+    return new GraphQLInterfaceType({
+      ...config,
+      fields: withArgumentsInOrder(byKeys(config.fields, Object.keys(declared.getFields())), declared),
+    });
   }
   if (isInputObjectType(type) && isInputObjectType(declared)) {
     const config = type.toConfig();
@@ -58,6 +64,30 @@ function reorder(type: GraphQLNamedType, declared: GraphQLNamedType): GraphQLNam
     return new GraphQLUnionType({ ...config, types: [...config.types].sort((a, b) => rank(order, a.name) - rank(order, b.name)) });
   }
   return type;
+}
+
+function withArgumentsInOrder<F extends { args?: Record<string, unknown> | null | undefined }>(
+  fields: Record<string, F>,
+  declared: GraphQLObjectType | GraphQLInterfaceType,
+): Record<string, F> {
+  const declaredFields = declared.getFields();
+  return Object.fromEntries(
+    Object.entries(fields).map(([name, field]) => {
+      const args = declaredFields[name]?.args;
+      return [
+        name,
+        field.args && args
+          ? {
+              ...field,
+              args: byKeys(
+                field.args,
+                args.map((arg) => arg.name),
+              ),
+            }
+          : field,
+      ];
+    }),
+  );
 }
 
 function byKeys<V>(record: Record<string, V>, order: readonly string[]): Record<string, V> {
