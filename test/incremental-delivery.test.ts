@@ -90,7 +90,10 @@ describe.each([
       expect(headers.get('cache-control')).toBe('private, no-store');
       expect(parts.length).toBeGreaterThanOrEqual(2);
       const [first, ...rest] = parts;
-      expect(first!.part).toEqual({ data: { fineTune: { __typename: 'FineTuneJob', id: VENDOR_EXAMPLE_JOB, status: 'SUCCEEDED' } }, hasNext: true });
+      expect(first!.part).toEqual({
+        data: { fineTune: { __typename: 'FineTuneJob', id: VENDOR_EXAMPLE_JOB, status: 'SUCCEEDED' } },
+        hasNext: true,
+      });
       // The job did not wait for the slow log.
       expect(rest.at(-1)!.atMs - first!.atMs).toBeGreaterThanOrEqual(200);
       const incremental = rest.flatMap(({ part }) => part.incremental ?? []);
@@ -128,7 +131,14 @@ describe.each([
       link: new HttpLink({ uri: `${stack.url}/graphql` }),
       cache: new InMemoryCache({
         possibleTypes: {
-          FineTuneResult: ['FineTuneJob', 'NotFoundError', 'InvalidParameterError', 'AuthenticationError', 'ThrottlingError', 'UpstreamError'],
+          FineTuneResult: [
+            'FineTuneJob',
+            'NotFoundError',
+            'InvalidParameterError',
+            'AuthenticationError',
+            'ThrottlingError',
+            'UpstreamError',
+          ],
           Error: ['NotFoundError', 'InvalidParameterError', 'AuthenticationError', 'ThrottlingError', 'UpstreamError'],
         },
       }),

@@ -135,9 +135,12 @@ describe('FineTuneJob.logs', () => {
       const since = retrying.sim.calls.length;
       const logs = logsOf(await retrying.query(JobLogsDocument, { id: VENDOR_EXAMPLE_JOB, first: 3 }));
       expect(logs.edges).toHaveLength(3);
-      expect(retrying.sim.calls.slice(since).filter((call) => call.endpoint === 'getJobLogs').map((call) => call.status)).toEqual([
-        503, 200,
-      ]);
+      expect(
+        retrying.sim.calls
+          .slice(since)
+          .filter((call) => call.endpoint === 'getJobLogs')
+          .map((call) => call.status),
+      ).toEqual([503, 200]);
     } finally {
       await retrying.close();
     }

@@ -209,7 +209,9 @@ describe('fineTuneLogs', () => {
     expect(validate(createClientSchema(), tour)).toEqual([]);
     const tailLogs: DocumentNode = {
       kind: Kind.DOCUMENT,
-      definitions: tour.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION && definition.name?.value === 'TailLogs'),
+      definitions: tour.definitions.filter(
+        (definition) => definition.kind === Kind.OPERATION_DEFINITION && definition.name?.value === 'TailLogs',
+      ),
     };
     expect(tailLogs.definitions).toHaveLength(1);
     const subscriber = await subscribe(`${stack.url}/graphql`, tailLogs, {});

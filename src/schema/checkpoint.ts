@@ -17,9 +17,15 @@ export const FineTuneCheckpointRef = builder.objectRef<FineTuneCheckpoint>('Fine
       description:
         'As the upstream sent it: `SUCCEEDED` (deployable: `modelName` is set), `PENDING` (not exported yet), `PROCESSING`, `FAILED`, `UNSUPPORTED`.',
     }),
-    checkpoint: t.exposeString('checkpoint', { nullable: true, description: 'The checkpoint name (`checkpoint`), e.g. `checkpoint-160`: what an export names.' }),
+    checkpoint: t.exposeString('checkpoint', {
+      nullable: true,
+      description: 'The checkpoint name (`checkpoint`), e.g. `checkpoint-160`: what an export names.',
+    }),
     modelName: t.exposeString('modelName', { nullable: true, description: 'The deployable model id (`model_name`); only when SUCCEEDED.' }),
-    fullName: t.exposeString('fullName', { nullable: true, description: 'The full name (`full_name`), e.g. `ft-202605271743-dd2a:checkpoint-00040004`.' }),
+    fullName: t.exposeString('fullName', {
+      nullable: true,
+      description: 'The full name (`full_name`), e.g. `ft-202605271743-dd2a:checkpoint-00040004`.',
+    }),
     createdAt: t.expose('createdAt', {
       type: 'DateTime',
       nullable: true,

@@ -20,7 +20,7 @@ interface LogConnection {
 export const DEFAULT_LOG_LINES = 100;
 
 export const FineTuneLogLineRef = builder.objectRef<LogLine>('FineTuneLogLine').implement({
-  description: 'One line of a job\'s training log, exactly as the upstream wrote it.',
+  description: "One line of a job's training log, exactly as the upstream wrote it.",
   fields: (t) => ({
     offset: t.exposeInt('offset', {
       description: "The line's 0-based position in the job's log (the upstream `offset` that starts at this line).",

@@ -156,7 +156,8 @@ export function createLivingDemo(jobs: LivingJobs, options: LivingDemoOptions = 
       at(plan.endedAt, 'INFO', 'finetune-job succeeded');
       at(plan.endedAt, 'INFO', '##FT_COMPLETE##');
     }
-    if (status === 'FAILED' && plan.status !== 'FAILED') at(plan.endedAt, 'ERROR', 'finetune-job failed: training process exited with code 1');
+    if (status === 'FAILED' && plan.status !== 'FAILED')
+      at(plan.endedAt, 'ERROR', 'finetune-job failed: training process exited with code 1');
     if (lines.length > 0) jobs.appendLogs(plan.id, lines);
   };
 

@@ -48,7 +48,12 @@ export interface FineTunesClient {
     signal?: SignalSource,
     recorder?: UpstreamCallRecorder,
   ): Promise<LogPage>;
-  listCheckpoints(id: string, credential: UpstreamCredential, signal?: SignalSource, recorder?: UpstreamCallRecorder): Promise<CheckpointList>;
+  listCheckpoints(
+    id: string,
+    credential: UpstreamCredential,
+    signal?: SignalSource,
+    recorder?: UpstreamCallRecorder,
+  ): Promise<CheckpointList>;
 }
 
 /** `utcOffset` is the zone the upstream's zone-less times are read in (see `job-mapping.ts`). */
@@ -94,7 +99,9 @@ export function createFineTunesClient(send: Send, utcOffset: string): FineTunesC
     },
     async listCheckpoints(id, credential, signal, recorder) {
       const path = checkpointsPath(id);
-      const decoded = decodeCheckpoints(await send({ endpoint: 'listCheckpoints', path, credential, signal: resolveSignal(signal), recorder }));
+      const decoded = decodeCheckpoints(
+        await send({ endpoint: 'listCheckpoints', path, credential, signal: resolveSignal(signal), recorder }),
+      );
       const checkpoints: FineTuneCheckpoint[] = [];
       for (const entry of decoded.checkpoints) {
         const checkpoint = toFineTuneCheckpoint(entry, id, utcOffset);

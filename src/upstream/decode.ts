@@ -56,7 +56,7 @@ export function decodeLogPage(reply: UpstreamReply, maxLines: number): DecodedLo
   }
   // A line that is not a string (the old docs typed it Integer) is shown as JSON rather than
   // dropped: dropping it would shift the position of every later line, and so every cursor.
-  const lines = output.logs.slice(0, maxLines).map((line: unknown) => (typeof line === 'string' ? line : JSON.stringify(line) ?? ''));
+  const lines = output.logs.slice(0, maxLines).map((line: unknown) => (typeof line === 'string' ? line : (JSON.stringify(line) ?? '')));
   return { requestId: requestIdOf(body), total: count(output.total), lines };
 }
 
