@@ -22,6 +22,8 @@ const gateway = await startProcess('gateway', [...productionNodeFlags(), '--cpu-
   DASHSCOPE_BASE_URL: simOrigin,
   DASHSCOPE_API_KEY: 'sk-simulator-demo',
   NODE_ENV: 'production',
+  // Exit at once on SIGTERM: the profile is written at exit, before stopProcess's kill.
+  SHUTDOWN_DRAIN_MS: '0',
 });
 const fields =
   'id jobName status model baseModel createdAt endedAt durationSeconds isTerminal trainingType usage hyperParameters { nEpochs learningRate }';

@@ -16,6 +16,8 @@ export interface Config {
   workspace: string | undefined;
   /** DASHSCOPE_FORWARD_AUTH */
   forwardAuth: boolean;
+  /** DASHSCOPE_REJECTED_KEY_TTL_MS (see `upstream/credential-standing.ts`). */
+  rejectedKeyTtlMs: number;
   /** DASHSCOPE_UTC_OFFSET */
   utcOffset: string;
   /** DASHSCOPE_TIMEOUT_MS */
@@ -38,6 +40,13 @@ export interface Config {
   limits: OperationLimits;
   /** CORS_ORIGINS: `["*"]` allows any; empty: no CORS headers (same origin only). */
   corsOrigins: string[];
+  /** What one client's connections may cost (see `http/connection-guard.ts`). */
+  connections: {
+    /** HTTP_MAX_CONNECTIONS */
+    max: number;
+    /** HTTP_WRITE_TIMEOUT_MS */
+    writeTimeoutMs: number;
+  };
   /** SHUTDOWN_TIMEOUT_MS */
   shutdownTimeoutMs: number;
   /** SHUTDOWN_DRAIN_MS */
@@ -65,6 +74,8 @@ export interface Config {
     /** DASHSCOPE_CACHE_MAX_ENTRIES */
     maxEntries: number;
   };
+  /** IDEMPOTENCY_MAX_KEYS: `createFineTune` idempotency keys kept (see `actions/idempotency-store.ts`). */
+  idempotencyMaxKeys: number;
   /** GRAPHQL_TYPE_PREFIX (see `schema/type-prefix.ts`). */
   typePrefix: string;
 }
@@ -107,6 +118,10 @@ export interface OperationLimits {
   maxCost: number;
   maxUpstreamFields: number;
   maxEntityIds: number;
+  /** GRAPHQL_MAX_SUBSCRIPTIONS */
+  maxSubscriptions: number;
+  /** GRAPHQL_MAX_SUBSCRIPTIONS_PER_CLIENT */
+  maxSubscriptionsPerClient: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -283,6 +298,20 @@ export const VARIABLES = {
     meaning:
       'Comma-separated origins allowed to call from a browser, with credentials (`https://app.example.com,http://localhost:5173`); `*` allows any origin, without credentials.',
   }),
+  HTTP_MAX_CONNECTIONS: variable({
+    group: 'Server',
+    default: 10_000,
+    parse: int(1, 1_000_000),
+    meaning:
+      'Open client connections served at once; one more gets HTTP 503 with code `CONNECTION_LIMIT` (and `Connection: close`) and is closed.',
+  }),
+  HTTP_WRITE_TIMEOUT_MS: variable({
+    group: 'Server',
+    default: 30_000,
+    parse: int(100, 3_600_000),
+    meaning:
+      'A connection whose answer (or SSE stream) waits to be written and makes no progress for this long (a client that stopped reading) is destroyed.',
+  }),
   SHUTDOWN_TIMEOUT_MS: variable({
     group: 'Server',
     default: 10_000,
@@ -320,6 +349,13 @@ export const VARIABLES = {
     default: false,
     parse: bool,
     meaning: "`true`: use each caller's `Authorization: Bearer …` upstream instead of the server key (never falls back to it).",
+  }),
+  DASHSCOPE_REJECTED_KEY_TTL_MS: variable({
+    group: 'Upstream',
+    default: 30_000,
+    parse: int(0, 3_600_000),
+    meaning:
+      "Forwarding mode: how long an upstream 401 for a caller's key is answered from memory (keys kept as digests, 10,000 at most) with no upstream call; an unknown key is tried one call at a time (`0`: 401s not remembered).",
   }),
   DASHSCOPE_UTC_OFFSET: variable({
     group: 'Upstream',
@@ -414,6 +450,13 @@ export const VARIABLES = {
     parse: int(1, 10_000_000),
     meaning: 'Most jobs kept in the cache, over all credentials (least recently used go first).',
   }),
+  IDEMPOTENCY_MAX_KEYS: variable({
+    group: 'Caching',
+    default: 100_000,
+    parse: int(1, 10_000_000),
+    meaning:
+      '`createFineTune` idempotency keys remembered (each for 24 h), over all credentials; beyond it the least recently used is forgotten. Also the most creates with a key in progress at once.',
+  }),
 
   // Limits
   GRAPHQL_MAX_BODY_BYTES: variable({
@@ -442,13 +485,27 @@ export const VARIABLES = {
     default: 50,
     parse: int(1, 10_000),
     meaning:
-      "Upstream calls one operation may cost: `fineTune`, `fineTunes`, and a job's `logs` and `checkpoints` once per job asked of (HTTP 400 `UPSTREAM_FIELD_LIMIT` beyond).",
+      "Upstream calls one operation may cost: `fineTune`, `fineTunes`, `fineTuneJobs`, `node`, the mutations (`createFineTune`, `cancelFineTune`, `deleteFineTune`), and a job's `logs` and `checkpoints` once per job asked of (HTTP 400 `UPSTREAM_FIELD_LIMIT` beyond).",
   }),
   GRAPHQL_MAX_ENTITY_IDS: variable({
     group: 'Limits',
     default: 100,
     parse: int(1, 10_000),
     meaning: 'Distinct job ids in one federation `_entities` call, each costing a GET (HTTP 400 `ENTITIES_LIMIT` beyond).',
+  }),
+
+  GRAPHQL_MAX_SUBSCRIPTIONS: variable({
+    group: 'Limits',
+    default: 10_000,
+    parse: int(0, 10_000_000),
+    meaning: 'Live `fineTuneStatus` subscriptions on the whole gateway (beyond: an error result with code `SUBSCRIPTION_LIMIT`).',
+  }),
+  GRAPHQL_MAX_SUBSCRIPTIONS_PER_CLIENT: variable({
+    group: 'Limits',
+    default: 100,
+    parse: int(0, 10_000_000),
+    meaning:
+      'Live subscriptions of one client: per credential digest in forwarding mode, else per remote address (beyond: an error result with code `SUBSCRIPTION_LIMIT`).',
   }),
 
   // GraphQL
@@ -570,6 +627,7 @@ export function loadConfig(env: Env): Config {
     apiKey: forwardAuth ? undefined : apiKey,
     workspace: read('DASHSCOPE_WORKSPACE'),
     forwardAuth,
+    rejectedKeyTtlMs: read('DASHSCOPE_REJECTED_KEY_TTL_MS'),
     utcOffset: read('DASHSCOPE_UTC_OFFSET'),
     timeoutMs: read('DASHSCOPE_TIMEOUT_MS'),
     pollIntervalMs: read('DASHSCOPE_POLL_INTERVAL_MS'),
@@ -600,8 +658,11 @@ export function loadConfig(env: Env): Config {
       maxCost: read('GRAPHQL_MAX_COST'),
       maxUpstreamFields: read('GRAPHQL_MAX_UPSTREAM_FIELDS'),
       maxEntityIds: read('GRAPHQL_MAX_ENTITY_IDS'),
+      maxSubscriptions: read('GRAPHQL_MAX_SUBSCRIPTIONS'),
+      maxSubscriptionsPerClient: read('GRAPHQL_MAX_SUBSCRIPTIONS_PER_CLIENT'),
     },
     corsOrigins: read('CORS_ORIGINS'),
+    connections: { max: read('HTTP_MAX_CONNECTIONS'), writeTimeoutMs: read('HTTP_WRITE_TIMEOUT_MS') },
     shutdownTimeoutMs: read('SHUTDOWN_TIMEOUT_MS'),
     shutdownDrainMs: read('SHUTDOWN_DRAIN_MS'),
     useSimulator: apiKey === undefined && baseUrl === undefined && !forwardAuth,
@@ -616,6 +677,7 @@ export function loadConfig(env: Env): Config {
       activeTtlMs: read('DASHSCOPE_ACTIVE_JOB_TTL_MS'),
       maxEntries: read('DASHSCOPE_CACHE_MAX_ENTRIES'),
     },
+    idempotencyMaxKeys: read('IDEMPOTENCY_MAX_KEYS'),
     typePrefix: read('GRAPHQL_TYPE_PREFIX'),
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -59,3 +59,18 @@ export class UpstreamError extends GatewayError {
     this.httpStatus = httpStatus;
   }
 }
+
+/** The job's current state does not allow the action (upstream HTTP 400 `UnsupportedOperation`). */
+export class UnsupportedOperationError extends GatewayError {
+  override name = 'UnsupportedOperationError';
+  readonly kind = 'UnsupportedOperation';
+}
+
+/**
+ * The action conflicts with something that exists (upstream HTTP 409 `Conflict`), or an
+ * `idempotencyKey` was used again with a different input (`IdempotencyKeyReused`).
+ */
+export class ConflictError extends GatewayError {
+  override name = 'ConflictError';
+  readonly kind = 'Conflict';
+}

@@ -110,6 +110,41 @@ subscription TailLogs(
   fineTuneLogs(id: $id, after: $after) { offset text cursor }
 }
 
+# Actions are mutations (POST only). This creates a
+# job (against the real upstream: a real, billed one).
+# Run it twice: the same idempotencyKey answers the
+# same job and never creates a second one. Change the
+# key for a new job.
+mutation CreateJob(
+  $input: CreateFineTuneInput! = {
+    model: "qwen3-14b"
+    trainingFileIds: ["86a9fe7f-dd77-43b0-9834-2170e12339ec"]
+    trainingType: "sft"
+    hyperParameters: { n_epochs: 3, learning_rate: "1.6e-5" }
+    idempotencyKey: "graphiql-tour-1"
+  }
+) {
+  createFineTune(input: $input) {
+    __typename
+    ... on FineTuneJob { id status model createdAt }
+    ... on InvalidParameterError { argument }
+    ... on Error { message code requestId }
+  }
+}
+
+# Cancel a job that has not finished: set Variables
+# to {"id": "<the id CreateJob answered>"}. It answers
+# the job read fresh (CANCELING, then CANCELED), and
+# WatchJob on that id sees the change at once. A
+# finished job answers UnsupportedOperationError.
+mutation CancelJob($id: ID! = "${EXAMPLE_JOB_ID}") {
+  cancelFineTune(id: $id) {
+    __typename
+    ... on FineTuneJob { id status isTerminal }
+    ... on Error { message code requestId }
+  }
+}
+
 # Bad input is answered by the gateway itself,
 # without calling the upstream.
 query InvalidPage {

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig } from './config.js';
+import { guardConnections } from './http/connection-guard.js';
 import { createLogger } from './logger.js';
 import { createGateway } from './server.js';
 import { DEMO_API_KEY } from './simulator/fixtures.js';
@@ -33,7 +34,12 @@ async function main(): Promise<void> {
 
   const tracerProvider = config.tracing ? await createTracerProvider(config.tracing) : undefined;
   const gateway = createGateway(config, { logger, tracerProvider });
-  const server = createServer(gateway.handle);
+  const server = createServer();
+  const connections = guardConnections(server, gateway.handle, {
+    maxConnections: config.connections.max,
+    writeTimeoutMs: config.connections.writeTimeoutMs,
+    onClose: (reason) => gateway.metrics.http.connectionsClosed.inc({ reason }),
+  });
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -79,6 +85,7 @@ async function main(): Promise<void> {
     gateway.jobStatus.close();
     server.close(() => {
       clearInterval(idleSweep);
+      connections.stop();
       clearTimeout(deadline);
       // Flush the spans still queued for the collector before exiting.
       void Promise.all([gateway.close(), simulator?.close(), tracerProvider?.shutdown()])

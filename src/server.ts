@@ -1,6 +1,8 @@
 import { setMaxListeners } from 'node:events';
 import type { TracerProvider } from '@opentelemetry/api';
 import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
+import { createFineTuneActions } from './actions/fine-tune-actions.js';
+import { createMemoryIdempotencyStore } from './actions/idempotency-store.js';
 import { createServerAdapter } from '@whatwg-node/server';
 import {
   type CORSOptions,
@@ -30,6 +32,7 @@ import { usePrivateCacheControl } from './plugins/use-private-cache-control.js';
 import { useReadiness } from './plugins/use-readiness.js';
 import { useRequestBodyLimit } from './plugins/use-request-body-limit.js';
 import { useRequestParamsLimits } from './plugins/use-request-params-limits.js';
+import { type SubscriptionCounts, useSubscriptionLimits } from './plugins/use-subscription-limits.js';
 import { useShutdownNotice } from './plugins/use-shutdown-notice.js';
 import { createSchema } from './schema/index.js';
 import { type GatewayMetrics, createMetrics } from './telemetry/metrics.js';
@@ -68,6 +71,8 @@ export interface Gateway {
   jobStatus: JobStatusHub;
   /** The pollers behind the `fineTuneLogs` subscription. */
   logTail: LogTailHub;
+  /** Live subscriptions now, counted against GRAPHQL_MAX_SUBSCRIPTIONS(_PER_CLIENT). */
+  subscriptions: SubscriptionCounts;
   /** The GraphiQL page (null when it is off), built on the first visit. */
   graphiql: GraphiQLPageSource | null;
   /** What `/ready` reports. */
@@ -119,7 +124,14 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     timeoutMs: config.timeoutMs,
     logger: deps.logger,
   });
-  const contextDeps = { config, client, jobStatus, logTail, metrics, resolveCredential: createCredentialResolver(config) };
+  const actions = createFineTuneActions({
+    client,
+    jobStatus,
+    idempotency: createMemoryIdempotencyStore({ maxKeys: config.idempotencyMaxKeys }),
+    timeoutMs: config.timeoutMs,
+    logger: deps.logger,
+  });
+  const contextDeps = { config, client, jobStatus, logTail, actions, metrics, resolveCredential: createCredentialResolver(config) };
   let draining = false;
   // Aborted by drain(): live subscriptions end with a going-away notice (use-shutdown-notice.ts).
   const drained = new AbortController();
@@ -138,6 +150,12 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const yogaLogger = createYogaLogger(deps.logger);
   // GraphiQL cannot work where only trusted documents run (not even its introspection query).
   const graphiql = config.persistedOperationsOnly ? null : createGraphiQLPage(GRAPHIQL_OPTIONS);
+
+  const subscriptionLimits = useSubscriptionLimits({
+    perClient: config.limits.maxSubscriptionsPerClient,
+    total: config.limits.maxSubscriptions,
+    clientBy: config.forwardAuth ? 'credential' : 'address',
+  });
 
   const yogaOptions: YogaServerOptions<ServerContext, Context> = {
     schema,
@@ -177,6 +195,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
         : []),
       useOperationLimits(config.limits),
       useEntitiesLimit(config.limits.maxEntityIds),
+      subscriptionLimits.plugin,
       // `@defer` and `@stream`: answered as multipart/mixed (or SSE) parts, always on graphql-js.
       useDeferStream(),
       useCompiledExecution(compiled),
@@ -217,6 +236,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     metrics,
     jobStatus,
     logTail,
+    subscriptions: subscriptionLimits.counts,
     graphiql,
     health,
     drain: () => {

@@ -94,11 +94,34 @@ describe('cross-site protection', () => {
     expect(preflighted.status).not.toBe(403);
   });
 
-  it('a mutation over GET is refused with 405 before execution (there is no Mutation type yet: the operation kind decides)', async () => {
+  it('a mutation over GET is refused with 405 before execution, with no upstream call', async () => {
     const since = stack.sim.calls.length;
-    const response = await fetch(`${stack.url}/graphql?query=${encodeURIComponent('mutation { __typename }')}`);
-    expect(response.status).toBe(405);
-    expect(response.headers.get('allow')).toBe('POST');
+    const mutation = `mutation { cancelFineTune(id: "${EXAMPLE_JOB_ID}") { __typename } }`;
+    const variants: Record<string, string>[] = [{}, { 'x-graphql-yoga-csrf': '1' }, { accept: 'text/event-stream' }];
+    for (const headers of variants) {
+      const response = await fetch(`${stack.url}/graphql?query=${encodeURIComponent(mutation)}`, { headers });
+      expect(response.status).toBe(405);
+      expect(response.headers.get('allow')).toBe('POST');
+    }
     expect(stack.sim.calls.length - since).toBe(0);
+  });
+
+  it('a mutation a page on another site could send without a preflight (form, multipart, text/plain) is refused with 403, no upstream call', async () => {
+    const since = stack.sim.calls.length;
+    const mutation = 'mutation { createFineTune(input: { model: "qwen3-14b", trainingFileIds: ["f"] }) { __typename } }';
+    const form = new FormData();
+    form.set('query', mutation);
+    const cases: [string, RequestInit][] = [
+      ['form', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `query=${encodeURIComponent(mutation)}` }],
+      ['multipart', { body: form }],
+      ['text/plain', { headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ query: mutation }) }],
+    ];
+    for (const [name, init] of cases) {
+      const response = await fetch(`${stack.url}/graphql`, { method: 'POST', ...init });
+      expect(response.status, name).toBe(403);
+      expect(await response.text(), name).toContain('"code":"CSRF_PREVENTED"');
+    }
+    expect(stack.sim.calls.length - since).toBe(0);
+    expect(stack.sim.count('createJob')).toBe(0);
   });
 });

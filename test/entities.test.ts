@@ -138,7 +138,7 @@ describe('FineTuneJob as a federation entity (`_entities`, `_service`)', () => {
     const sdl = body.data._service.sdl as string;
     expect(`${sdl}\n`).toBe(readFileSync(new URL('../schema/subgraph.graphql', import.meta.url), 'utf8'));
     expect(sdl).toContain('@link(url: "https://specs.apollo.dev/federation/v2.');
-    expect(sdl).toMatch(/type FineTuneJob\s+@key\(fields: "id"\)/);
+    expect(sdl).toMatch(/type FineTuneJob implements Node\s+@key\(fields: "id"\)/);
   });
 });
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { JobByIdDocument, JobsPageDocument } from './generated/graphql.js';
+import { CancelJobDocument, CreateJobDocument, DeleteJobDocument, JobByIdDocument, JobsPageDocument } from './generated/graphql.js';
 import { sampleValue } from './support/prometheus.js';
 import { NO_CACHE, type Stack, startStack } from './support/stack.js';
 
@@ -108,6 +108,28 @@ describe('/metrics (Prometheus text) after real traffic', () => {
     expect(delta('gateway_upstream_requests_total', { endpoint: 'getJob', status: '429' })).toBe(1);
     expect(delta('gateway_upstream_requests_total', { endpoint: 'listJobs', status: '503' })).toBe(1);
     expect(delta('graphql_envelop_error_result', { operationName: 'Anonymous', operationType: 'query', phase: 'validate' })).toBe(1);
+  });
+
+  it('names the mutations and the action endpoints: createJob, cancelJob, deleteJob', async () => {
+    const before = await stack.scrape();
+    const created = await stack.query(CreateJobDocument, { input: { model: 'qwen3-14b', trainingFileIds: ['file-1'] } });
+    if (created.data?.createFineTune.__typename !== 'FineTuneJob') throw new Error(JSON.stringify(created));
+    const { id } = created.data.createFineTune;
+    expect((await stack.query(CancelJobDocument, { id })).data?.cancelFineTune.__typename).toBe('FineTuneJob');
+    const refused = await stack.query(DeleteJobDocument, { id });
+    expect(refused.data?.deleteFineTune.__typename).toBe('UnsupportedOperationError');
+
+    const after = await stack.scrape();
+    const delta = (name: string, labels: Record<string, string>) => sampleValue(after, name, labels) - sampleValue(before, name, labels);
+    expect(delta('graphql_envelop_request', { operationName: 'CreateJob', operationType: 'mutation' })).toBe(1);
+    expect(delta('graphql_envelop_request', { operationName: 'CancelJob', operationType: 'mutation' })).toBe(1);
+    expect(delta('graphql_envelop_request', { operationName: 'DeleteJob', operationType: 'mutation' })).toBe(1);
+    expect(delta('gateway_upstream_requests_total', { endpoint: 'createJob', status: '200' })).toBe(1);
+    expect(delta('gateway_upstream_requests_total', { endpoint: 'cancelJob', status: '200' })).toBe(1);
+    expect(delta('gateway_upstream_requests_total', { endpoint: 'getJob', status: '200' })).toBe(1);
+    expect(delta('gateway_upstream_requests_total', { endpoint: 'deleteJob', status: '400' })).toBe(1);
+    expect(delta('gateway_upstream_request_duration_seconds_count', { endpoint: 'createJob', status: '200' })).toBe(1);
+    expect(delta('gateway_graphql_errors_total', { kind: 'union', type: 'UnsupportedOperationError' })).toBe(1);
   });
 
   it('shows a request in flight while it waits for the upstream, and none after', async () => {

@@ -17,6 +17,11 @@ const FORBIDDEN: { from: string; to: string[] }[] = [
     from: 'upstream/',
     to: ['schema/', 'http/', 'plugins/', 'loaders/', 'live/', 'telemetry/', 'execution/', 'context.ts', 'server.ts', 'main.ts'],
   },
+  // The actions sit beside the loaders: they use upstream/ and live/, never what calls them.
+  {
+    from: 'actions/',
+    to: ['schema/', 'http/', 'plugins/', 'loaders/', 'telemetry/', 'execution/', 'context.ts', 'server.ts', 'main.ts'],
+  },
   // The model is the bottom: plain types and rules, built by upstream/job-mapping.ts.
   { from: 'model/', to: [''] },
 ];

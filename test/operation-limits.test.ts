@@ -63,6 +63,22 @@ describe('operation limits (graphql-armor + upstream-field cost)', () => {
     await refused(`{ fineTune(id: "ft-1") { ... on FineTuneJob { ${aliases} } } }`, /51 upstream-backed fields/);
   });
 
+  it('logs and checkpoints count per job under fineTuneJobs (its first or last), node and the mutations', async () => {
+    const job = 'logs { totalCount } checkpoints { id }';
+    // 1 + 30 jobs x 2.
+    await refused(`{ fineTuneJobs(first: 30) { edges { node { ${job} } } } }`, /61 upstream-backed fields/);
+    await refused(`{ fineTuneJobs(last: 25) { edges { node { ${job} } } } }`, /51 upstream-backed fields/);
+    // No size: the default 10 jobs; a variable size: the most, 100.
+    await refused(`query ($n: Int) { fineTuneJobs(first: $n) { edges { node { logs { totalCount } } } } }`, /101 upstream-backed fields/);
+    const nodes = Array.from({ length: 17 }, (_, i) => `n${i}: node(id: "ft-${i}") { ... on FineTuneJob { ${job} } }`).join(' ');
+    await refused(`{ ${nodes} }`, /51 upstream-backed fields/);
+    const cancels = Array.from(
+      { length: 26 },
+      (_, i) => `c${i}: cancelFineTune(id: "ft-${i}") { ... on FineTuneJob { logs { totalCount } } }`,
+    );
+    await refused(`mutation { ${cancels.join(' ')} }`, /52 upstream-backed fields/);
+  });
+
   it('a job page with its logs and checkpoints, or a default page of jobs with theirs, stays allowed', async () => {
     for (const query of [
       '{ fineTune(id: "ft-202410291653-1c7f") { ... on FineTuneJob { id logs(first: 5) { totalCount } checkpoints { id } } } }',
@@ -72,6 +88,33 @@ describe('operation limits (graphql-armor + upstream-field cost)', () => {
       const { status, body } = await stack.raw({ query });
       expect(status).toBe(200);
       expect(body.errors).toBeUndefined();
+    }
+  });
+
+  it('mutations count towards the upstream-field limit: 51 aliased actions are refused before any of them runs', async () => {
+    const cancels = (n: number) => Array.from({ length: n }, (_, i) => `c${i}: cancelFineTune(id: "ft-${i}") { __typename }`).join(' ');
+    await refused(`mutation { ${cancels(51)} }`, /51 upstream-backed fields .* at most 50/);
+    const mixed = `mutation { ${cancels(30)} ${Array.from({ length: 21 }, (_, i) => `d${i}: deleteFineTune(id: "ft-${i}") { __typename }`).join(' ')} }`;
+    await refused(mixed, /51 upstream-backed fields/);
+  });
+
+  it("mutations count towards graphql-armor's alias and cost limits too", async () => {
+    const ids = Array.from({ length: 150 }, (_, i) => `a${i}: id`).join(' ');
+    await refused(`mutation { deleteFineTune(id: "x") { ... on DeletedFineTuneJob { ${ids} } } }`, /Aliases limit of 100 exceeded/);
+    // Cost: with GRAPHQL_MAX_COST=100, five creates with full job selections are too much.
+    const small = await startStack({ env: { GRAPHQL_MAX_COST: '100' } });
+    try {
+      const job = 'id jobName status rawStatus model baseModel createTime endTime createdAt endedAt durationSeconds isTerminal';
+      const creates = Array.from(
+        { length: 5 },
+        (_, i) => `c${i}: createFineTune(input: { model: "qwen3-14b", trainingFileIds: ["f"] }) { ... on FineTuneJob { ${job} } }`,
+      ).join(' ');
+      const { status, body } = await small.raw({ query: `mutation { ${creates} }` });
+      expect(status).toBe(400);
+      expect(body.errors?.[0]?.message).toMatch(/Query Cost limit of 100 exceeded/);
+      expect(small.sim.calls).toHaveLength(0);
+    } finally {
+      await small.close();
     }
   });
 
@@ -174,6 +217,16 @@ describe('operation limits (graphql-armor + upstream-field cost)', () => {
     expect(stack.sim.count('listJobs')).toBe(1);
   });
 
+  // After the test above: the list call behind fineTuneJobs keeps the jobs it read, which that test must fetch itself.
+  it("a default fineTuneJobs page with each job's logs and checkpoints (1 + 10 x 2) stays allowed", async () => {
+    const { status, body } = await stack.raw({
+      query: '{ fineTuneJobs { edges { node { id logs { totalCount } checkpoints { id } } } } }',
+    });
+    expect(status).toBe(200);
+    expect(body.errors).toBeUndefined();
+    expect(body.data.fineTuneJobs.edges).toHaveLength(10);
+  });
+
   it("GraphiQL's full introspection query is allowed", async () => {
     const query = getIntrospectionQuery({
       descriptions: true,
@@ -215,13 +268,20 @@ describe('HTTP protections', () => {
     expect(stack.sim.calls).toHaveLength(0);
   });
 
-  it('mutations over GET are refused (405), CSRF header or not; there are no mutations over POST either (400)', async () => {
-    expect((await get('mutation { __typename }')).status).toBe(405);
-    const overGet = await get('mutation { __typename }', { 'x-graphql-yoga-csrf': '1' });
+  it('mutations over GET are refused (405), CSRF header or not, with no upstream call; over POST they run', async () => {
+    const cancel = 'mutation { cancelFineTune(id: "ft-202410291653-1c7f") { __typename } }';
+    const overGet = await get(cancel);
     expect(overGet.status).toBe(405);
-    const overPost = await stack.raw({ query: 'mutation { __typename }' });
-    expect(overPost.body).toMatchObject({ data: null, errors: [{ message: 'Schema is not configured to execute mutation operation.' }] });
+    expect(overGet.headers.get('allow')).toBe('POST');
+    expect((await get(cancel, { 'x-graphql-yoga-csrf': '1' })).status).toBe(405);
+    expect((await get('mutation { __typename }')).status).toBe(405);
     expect(stack.sim.calls).toHaveLength(0);
+    const overPost = await stack.raw({ query: 'mutation { __typename }' });
+    expect(overPost.body).toEqual({ data: { __typename: 'Mutation' } });
+    // The example job is finished: the upstream refuses to cancel it, after exactly one call.
+    const posted = await stack.raw({ query: cancel });
+    expect(posted.body).toEqual({ data: { cancelFineTune: { __typename: 'UnsupportedOperationError' } } });
+    expect(stack.sim.calls.map((call) => call.endpoint)).toEqual(['cancelJob']);
   });
 
   it('cross-site protection: a "simple" POST (form, text/plain) needs a preflight header; a GET needs none', async () => {

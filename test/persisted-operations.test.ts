@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatewayClient } from '../examples/client.js';
-import { JobDetailsDocument, JobListDocument, JobStatusDocument } from '../examples/generated/graphql.js';
+import {
+  CancelJobDocument,
+  CreateJobDocument,
+  DeleteJobDocument,
+  JobDetailsDocument,
+  JobListDocument,
+  JobStatusDocument,
+} from '../examples/generated/graphql.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { loadPersistedOperations } from '../src/persisted-operations.js';
 import { EXAMPLE_JOB_ID } from '../src/graphiql.js';
@@ -99,6 +106,35 @@ describe('PERSISTED_OPERATIONS_ONLY=true: only trusted documents run', () => {
     expect(stream).toMatch(/event: complete/);
   });
 
+  it('runs trusted mutations by id (POST only); a mutation sent as text is refused with no upstream call', async () => {
+    const client = createGatewayClient({ url: `${stack.url}/graphql`, persisted: true });
+    const since = stack.sim.calls.length;
+    const { createFineTune } = await client.request(CreateJobDocument, {
+      input: { model: 'qwen3-14b', trainingFileIds: ['86a9fe7f-dd77-43b0-9834-2170e12339ec'], idempotencyKey: 'persisted-create' },
+    });
+    expect(createFineTune).toMatchObject({ __typename: 'FineTuneJob', status: 'PENDING', model: 'qwen3-14b' });
+    if (createFineTune.__typename !== 'FineTuneJob') return;
+    const { cancelFineTune } = await client.request(CancelJobDocument, { id: createFineTune.id });
+    expect(cancelFineTune).toMatchObject({ __typename: 'FineTuneJob', id: createFineTune.id, status: 'CANCELING' });
+    expect(stack.sim.calls.slice(since).map((call) => call.endpoint)).toEqual(['createJob', 'cancelJob', 'getJob']);
+
+    const asText = await stack.raw({ query: manifest[documentId(CancelJobDocument)], variables: { id: createFineTune.id } });
+    expect(asText.status).toBe(400);
+    expect(asText.body.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_ONLY');
+    // A trusted mutation by its APQ hash over GET: still a mutation over GET, refused.
+    const extensions = { persistedQuery: { version: 1, sha256Hash: hexOf(documentId(CancelJobDocument)) } };
+    const search = new URLSearchParams({ extensions: JSON.stringify(extensions), variables: JSON.stringify({ id: createFineTune.id }) });
+    const overGet = await fetch(`${stack.url}/graphql?${search}`);
+    expect(overGet.status).toBe(405);
+    expect(stack.sim.calls.length - since).toBe(3);
+
+    // Leave the demo data as it was (the example below shows the newest job).
+    stack.sim.settleCancels();
+    const { deleteFineTune } = await client.request(DeleteJobDocument, { id: createFineTune.id });
+    expect(deleteFineTune).toEqual({ __typename: 'DeletedFineTuneJob', id: createFineTune.id });
+    expect(stack.sim.calls.slice(since).map((call) => call.endpoint)).toEqual(['createJob', 'cancelJob', 'getJob', 'deleteJob']);
+  });
+
   it('serves no GraphiQL (it could not even introspect)', async () => {
     const response = await fetch(`${stack.url}/graphql`, { headers: { accept: 'text/html' } });
     expect(await response.text()).not.toContain('renderYogaGraphiQL');
@@ -155,8 +191,9 @@ describe('a manifest without PERSISTED_OPERATIONS_ONLY: both ids and text run', 
 describe('the manifest', () => {
   it('is what codegen wrote: every id is the SHA-256 of its document, one per example operation', () => {
     const operations = loadPersistedOperations(MANIFEST);
-    expect(operations.size).toBe(3);
-    for (const document of [JobListDocument, JobDetailsDocument, JobStatusDocument]) {
+    const documents = [JobListDocument, JobDetailsDocument, JobStatusDocument, CreateJobDocument, CancelJobDocument, DeleteJobDocument];
+    expect(operations.size).toBe(documents.length);
+    for (const document of documents) {
       expect(operations.has(hexOf(documentId(document)))).toBe(true);
     }
   });

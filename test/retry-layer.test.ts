@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO_API_KEY } from '../src/simulator/fixtures.js';
 import { type Simulator, startSimulator } from '../src/simulator/server.js';
@@ -53,14 +54,69 @@ describe('retry layer', () => {
     expect(events.map((event) => event.delayMs)).toEqual([10, 20, 25]);
   });
 
-  it('never retries anything but GET', async () => {
+  it('never repeats an action once it may have been sent: a 5xx, a 429, a reset after the body, a timeout', async () => {
+    const create = { endpoint: 'createJob' as const, method: 'POST' as const, path: '/api/v1/fine-tunes', idempotent: false, credential };
+    const body = JSON.stringify({ model: 'qwen3-14b', training_file_ids: ['file-1'] });
+    const faults = [
+      { kind: 'status', status: 500 },
+      { kind: 'status', status: 503, retryAfter: '0' },
+      { kind: 'status', status: 429 },
+      { kind: 'reset' },
+      { kind: 'reset-mid-body' },
+    ] as const;
+    for (const action of faults) {
+      const events: RetryEvent[] = [];
+      sim.clearFaults();
+      sim.resetCalls();
+      sim.inject({ action });
+      await layer(events)({ ...create, body }).catch(() => undefined);
+      expect(sim.calls, action.kind).toHaveLength(1);
+      // The simulator read the whole body before the fault struck: it was sent.
+      expect(sim.calls[0]!.body, action.kind).toEqual(JSON.parse(body));
+      expect(events, action.kind).toEqual([]);
+    }
+    // A timeout after sending (the simulator never answers; the caller's deadline ends it).
+    sim.clearFaults();
+    sim.resetCalls();
+    sim.inject({ action: { kind: 'hang' } });
+    const events: RetryEvent[] = [];
+    await expect(layer(events)({ ...create, body, signal: AbortSignal.timeout(200) })).rejects.toMatchObject({ code: 'Timeout' });
+    expect(sim.calls).toHaveLength(1);
+    expect(events).toEqual([]);
+  });
+
+  it('a request that says nothing is idempotent only as a GET: a POST or DELETE without the field is not repeated', async () => {
     const events: RetryEvent[] = [];
     sim.inject({ action: { kind: 'status', status: 500 } });
-    const reply = await layer(events)({ endpoint: 'getJob', method: 'POST', path, credential });
+    const reply = await layer(events)({ endpoint: 'deleteJob', method: 'DELETE', path, credential });
     expect(reply.status).toBe(500);
     expect(sim.calls).toHaveLength(1);
-    expect(sim.calls[0]!.method).toBe('POST');
+    expect(sim.calls[0]!.method).toBe('DELETE');
     expect(events).toEqual([]);
+  });
+
+  it('repeats an action after a refused connection, when provably nothing was sent', async () => {
+    // A port nobody listens on: a real ECONNREFUSED on the first attempt, the simulator after it.
+    const closed = await closedPort();
+    const refusing = createTransport({ origin: `http://127.0.0.1:${closed}` });
+    let attempts = 0;
+    const events: RetryEvent[] = [];
+    const send = createRetryLayer({ max: 3, baseDelayMs: 5, maxDelayMs: 10, deadlineMs: 5_000, onRetry: (event) => events.push(event) })(
+      (request) => (attempts++ === 0 ? refusing.send(request) : transport.send(request)),
+    );
+    const reply = await send({
+      endpoint: 'cancelJob',
+      method: 'POST',
+      path: `${path}/cancel`,
+      idempotent: false,
+      credential,
+    });
+    await refusing.close();
+    expect(attempts).toBe(2);
+    expect(events.map((event) => event.code)).toEqual(['ConnectionRefused']);
+    expect(sim.count('cancelJob')).toBe(1);
+    // The example job is SUCCEEDED: the simulator refuses to cancel it, and that answer is final.
+    expect(reply.status).toBe(400);
   });
 
   it('max 0 makes exactly one attempt', async () => {
@@ -87,3 +143,12 @@ describe('retry layer', () => {
     expect(sim.calls).toHaveLength(1);
   });
 });
+
+/** A port on 127.0.0.1 that was free a moment ago and has nobody listening now. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

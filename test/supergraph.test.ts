@@ -60,7 +60,7 @@ describe('the supergraph: fine-tunes + deployments, composed and queried through
     expect(subgraphs[0]!.sdl).toBe(SUBGRAPH_SDL.trimEnd());
     expect(composition.hints.map((hint) => `${hint.definition.code}: ${hint.message}`)).toEqual([]);
     expect(composition.supergraphSdl).toMatch(
-      /type FineTuneJob\s+@join__type\(graph: DEPLOYMENTS, key: "id"\)\s+@join__type\(graph: FINE_TUNES, key: "id"\)/,
+      /type FineTuneJob implements Node\s+@join__implements\(graph: FINE_TUNES, interface: "Node"\)\s+@join__type\(graph: DEPLOYMENTS, key: "id"\)\s+@join__type\(graph: FINE_TUNES, key: "id"\)/,
     );
   });
 
@@ -126,6 +126,35 @@ describe('the supergraph: fine-tunes + deployments, composed and queried through
     const result = await gateway.query(`{ fineTune(id: "${MISSING_JOB}") { __typename ... on Error { code requestId } } }`);
     expect(result.errors).toBeUndefined();
     expect(result.data.fineTune).toMatchObject({ __typename: 'NotFoundError', code: 'NotFound', requestId: expect.any(String) });
+  });
+
+  it('exposes the mutations: composed into the supergraph and run through the router, the job extended by the other subgraph', async () => {
+    expect(composition.supergraphSdl).toMatch(/type Mutation\s+@join__type\(graph: FINE_TUNES\)/);
+    for (const field of ['createFineTune', 'cancelFineTune', 'deleteFineTune']) expect(composition.supergraphSdl).toContain(`${field}(`);
+    expect(composeWithTheGuild(subgraphs)).toMatch(/type Mutation @join__type\(graph: FINE_TUNES\)/);
+
+    const creates = stack.sim.count('createJob');
+    const fetches = gateway.subgraphRequests.length;
+    const created = await gateway.query(
+      `mutation ($input: CreateFineTuneInput!) {
+        createFineTune(input: $input) { __typename ... on FineTuneJob { id status deployments { name } } ... on Error { code } }
+      }`,
+      { input: { model: 'qwen3-14b', trainingFileIds: ['86a9fe7f-dd77-43b0-9834-2170e12339ec'], idempotencyKey: 'supergraph-1' } },
+    );
+    expect(created.errors).toBeUndefined();
+    expect(created.data.createFineTune).toMatchObject({ __typename: 'FineTuneJob', status: 'PENDING', deployments: [] });
+    expect(stack.sim.count('createJob') - creates).toBe(1);
+    const sent = gateway.subgraphRequests.slice(fetches);
+    expect(sent.map((request) => request.subgraph)).toEqual(['fine-tunes', 'deployments']);
+    expect(sent[0]!.query).toMatch(/^mutation/);
+
+    const canceled = await gateway.query(
+      `mutation ($id: ID!) { cancelFineTune(id: $id) { __typename ... on FineTuneJob { id status } ... on Error { code } } }`,
+      { id: created.data.createFineTune.id },
+    );
+    expect(canceled.data.cancelFineTune).toMatchObject({ __typename: 'FineTuneJob', status: 'CANCELING' });
+    const refused = await gateway.query(`mutation { deleteFineTune(id: "${MISSING_JOB}") { __typename ... on Error { code requestId } } }`);
+    expect(refused.data.deleteFineTune).toMatchObject({ __typename: 'NotFoundError', code: 'NotFound', requestId: expect.any(String) });
   });
 
   it('stayed on 127.0.0.1: no telemetry, usage report, CDN or metadata probe left the process', () => {

@@ -5,7 +5,7 @@ import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpa
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_OTLP_TRACES_ENDPOINT, loadConfig } from '../src/config.js';
 import { createTracerProvider } from '../src/telemetry/tracing.js';
-import { JobByIdDocument } from './generated/graphql.js';
+import { CancelJobDocument, CreateJobDocument, JobByIdDocument } from './generated/graphql.js';
 import { createLogCapture } from './support/log-capture.js';
 import { NO_CACHE, type Stack, startStack } from './support/stack.js';
 
@@ -91,6 +91,34 @@ describe('OpenTelemetry spans (in-memory exporter)', () => {
 
     // The request's log line carries the trace id, so logs and traces meet.
     expect(logs.requestLines()).toEqual([expect.objectContaining({ operationName: 'TwoJobs', traceId: operation.spanContext().traceId })]);
+  });
+
+  it('names mutations and the action endpoints: a span per call with its method and route, a log line per request', async () => {
+    const created = await stack.query(CreateJobDocument, { input: { model: 'qwen3-14b', trainingFileIds: ['file-1'] } });
+    if (created.data?.createFineTune.__typename !== 'FineTuneJob') throw new Error(JSON.stringify(created));
+    const { id } = created.data.createFineTune;
+    const createSpans = spans();
+    expect(createSpans.map((span) => span.name).sort()).toEqual(['POST /api/v1/fine-tunes', 'mutation CreateJob']);
+    expect(createSpans.find((span) => span.kind === SpanKind.CLIENT)?.attributes).toMatchObject({
+      'http.request.method': 'POST',
+      'http.response.status_code': 200,
+      'dashscope.endpoint': 'createJob',
+    });
+    exporter.reset();
+    await stack.query(CancelJobDocument, { id });
+    const operation = serverSpan();
+    expect(operation.name).toBe('mutation CancelJob');
+    expect(operation.attributes).toMatchObject({ 'graphql.operation.type': 'mutation', 'gateway.upstream.calls': 2 });
+    const upstream = spans().filter((span) => span.kind === SpanKind.CLIENT);
+    expect(upstream.map((span) => span.name)).toEqual(['POST /api/v1/fine-tunes/{job_id}/cancel', 'GET /api/v1/fine-tunes/{job_id}']);
+    expect(upstream.map((span) => span.attributes['dashscope.endpoint'])).toEqual(['cancelJob', 'getJob']);
+    for (const span of upstream) expect(span.parentSpanContext?.spanId).toBe(operation.spanContext().spanId);
+    expect(logs.requestLines().at(-1)).toMatchObject({
+      operationName: 'CancelJob',
+      operationType: 'mutation',
+      upstreamCalls: 2,
+      traceId: operation.spanContext().traceId,
+    });
   });
 
   it('continues the trace of an incoming traceparent (a federation router, a traced frontend)', async () => {

@@ -10,12 +10,20 @@ import { CompositionError, type RunningGateway, composeWithApollo, composeWithTh
 /** The names docs/supergraph.md documents as ours (prefixed by GRAPHQL_TYPE_PREFIX). */
 const OWNED = [
   'AuthenticationError',
+  'CancelFineTuneResult',
+  'ConflictError',
+  'CreateFineTuneInput',
+  'CreateFineTuneResult',
+  'DeleteFineTuneResult',
+  'DeletedFineTuneJob',
   'Error',
   'FineTuneCheckpoint',
   'FineTuneLogConnection',
   'FineTuneLogEdge',
   'FineTuneLogLine',
   'FineTuneResult',
+  'FineTuneJobConnection',
+  'FineTuneJobEdge',
   'FineTuneStatus',
   'FineTunesResult',
   'HyperParameters',
@@ -26,6 +34,7 @@ const OWNED = [
   'PageInfo',
   'PageInput',
   'ThrottlingError',
+  'UnsupportedOperationError',
   'UpstreamError',
 ];
 
@@ -40,7 +49,7 @@ const ACCOUNTS_SDL = /* GraphQL */ `
 `;
 
 describe('the types this subgraph owns', () => {
-  it('are exactly the documented list; FineTuneJob, Query and the scalars are not among them', () => {
+  it('are exactly the documented list; FineTuneJob, Node, Query and the scalars are not among them', () => {
     expect(ownedTypeNames(schema)).toEqual([...OWNED].sort());
   });
 
@@ -101,7 +110,7 @@ describe('GRAPHQL_TYPE_PREFIX against a subgraph that also owns `Error` and `Not
   it('with GRAPHQL_TYPE_PREFIX=FineTunes, `_service { sdl }` prefixes the owned types and keeps the entity', () => {
     for (const name of OWNED) expect(sdl).toMatch(new RegExp(`^(type|interface|union|enum|input) FineTunes${name}\\b`, 'm'));
     expect(sdl).toMatch(/^type FineTunesNotFoundError implements FineTunesError \{/m);
-    expect(sdl).toMatch(/^type FineTuneJob\s+@key\(fields: "id"\)/m);
+    expect(sdl).toMatch(/^type FineTuneJob implements Node\s+@key\(fields: "id"\)/m);
     expect(sdl).toMatch(/^scalar DateTime$/m);
     expect(sdl).toMatch(/fineTune\(\s+"""[^"]*"""\s+id: ID!\s+\): FineTunesFineTuneResult!/);
     expect(sdl).toBe(printSubgraphSdl(createSchema({ typePrefix: 'FineTunes' })));

@@ -85,41 +85,53 @@ export function createNodeFront(options: NodeFrontOptions): NodeFront {
     let handler = (current: Request, context: ServerContext) => server.handle(current, context);
     let current = request;
     let url: URL | undefined;
+    let stopped = false;
+    // One payload for every hook of the phase, as the adapter hands them.
+    const onRequestPayload = {
+      get request() {
+        return current;
+      },
+      setRequest: (next: Request) => {
+        current = next;
+      },
+      serverContext,
+      fetchAPI,
+      get url() {
+        url ??= new URL(current.url);
+        return url;
+      },
+      get requestHandler() {
+        return handler;
+      },
+      setRequestHandler: (next: typeof handler) => {
+        handler = next;
+      },
+      endResponse: (early: Response) => {
+        response = early;
+        if (early) stopped = true;
+      },
+    } as unknown as Parameters<OnRequest>[0];
     for (const onRequest of onRequestHooks) {
-      let stopped = false;
-      await onRequest({
-        request: current,
-        setRequest: (next: Request) => {
-          current = next;
-        },
-        serverContext,
-        fetchAPI,
-        get url() {
-          url ??= new URL(current.url);
-          return url;
-        },
-        requestHandler: handler,
-        setRequestHandler: (next: typeof handler) => {
-          handler = next;
-        },
-        endResponse: (early: Response) => {
-          response = early;
-          if (early) stopped = true;
-        },
-      } as unknown as Parameters<OnRequest>[0]);
+      // Awaited only when the hook is asynchronous: most return nothing, and each await is a turn of the microtask queue.
+      const pending = onRequest(onRequestPayload);
+      if (isPromiseLike(pending)) await pending;
       if (stopped) break;
     }
     response ??= await handler(current, serverContext);
+    const onResponsePayload = {
+      request: current,
+      get response() {
+        return response;
+      },
+      serverContext,
+      setResponse: (next: Response) => {
+        response = next;
+      },
+      fetchAPI,
+    } as unknown as Parameters<OnResponse>[0];
     for (const onResponse of onResponseHooks) {
-      await onResponse({
-        request: current,
-        response,
-        serverContext,
-        setResponse: (next: Response) => {
-          response = next;
-        },
-        fetchAPI,
-      } as unknown as Parameters<OnResponse>[0]);
+      const pending = onResponse(onResponsePayload);
+      if (isPromiseLike(pending)) await pending;
     }
     return response;
   };
@@ -145,6 +157,10 @@ export function createNodeFront(options: NodeFrontOptions): NodeFront {
     serve(request, response, kind === 'json' ? readBody(request) : null);
   };
   return { handle, counts };
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
 }
 
 /**

@@ -4,7 +4,7 @@ import type { Logger } from '../logger.js';
 import type { FineTuneJob } from '../model/fine-tune-job.js';
 import type { FineTunesClient } from '../upstream/client.js';
 import type { UpstreamCredential } from '../upstream/credential.js';
-import { backoffDefaults, pollerKey, startPollLoop } from './poll-loop.js';
+import { type PollOutcome, backoffDefaults, pollerKey, startPollLoop } from './poll-loop.js';
 
 /**
  * Live job status for the `fineTuneStatus` subscription (and the end of a `fineTuneLogs` tail). The
@@ -20,6 +20,13 @@ export interface JobStatusHub {
    * kept failing). Calling `return()` on the iterator unsubscribes.
    */
   watch(id: string, credential: UpstreamCredential, signal?: AbortSignal): AsyncIterableIterator<FineTuneJob>;
+  /**
+   * The job as an action just left it (read fresh after a cancel): its watchers get it now instead
+   * of at the next poll, and a poll that was in flight is ignored. Nothing happens without watchers.
+   */
+  publish(job: FineTuneJob, credential: UpstreamCredential): void;
+  /** The job changed in a way only the upstream can tell (it was deleted): poll it now if watched. */
+  refresh(id: string, credential: UpstreamCredential): void;
   /** Pollers running now. */
   readonly pollers: number;
   /** Stops every poller; their subscribers' streams end. */
@@ -51,6 +58,10 @@ interface Poller {
   subscribers: Set<Subscriber>;
   /** The last job seen: a late subscriber starts from it. */
   last: FineTuneJob | null;
+  /** Takes a fresh job from outside (an action); polls in flight are ignored. */
+  accept(job: FineTuneJob): void;
+  /** Polls now; polls in flight are ignored. */
+  pollNow(): void;
   stop(): void;
 }
 
@@ -67,9 +78,26 @@ export function createJobStatusHub(options: JobStatusHubOptions): JobStatusHub {
       for (const subscriber of [...subscribers]) subscriber.end(error);
       subscribers.clear();
     };
+    const onJob = (job: FineTuneJob): PollOutcome => {
+      const changed = poller.last === null || poller.last.rawStatus !== job.rawStatus;
+      poller.last = job;
+      if (changed) for (const subscriber of subscribers) subscriber.push(job);
+      if (job.isTerminal) {
+        finish();
+        return 'done';
+      }
+      return 'wait';
+    };
     const poller: Poller = {
       subscribers,
       last: null,
+      accept(job) {
+        loop.reset();
+        onJob(job);
+      },
+      pollNow() {
+        loop.pollNow();
+      },
       stop() {
         if (pollers.get(key) === poller) pollers.delete(key);
         loop.stop();
@@ -78,17 +106,8 @@ export function createJobStatusHub(options: JobStatusHubOptions): JobStatusHub {
     pollers.set(key, poller);
     const loop = startPollLoop(
       { intervalMs, timeoutMs, ...backoff, logger, what: 'job status', jobId: id },
-      async (signal) => {
-        const { job } = await client.getJob(id, credential, signal);
-        const changed = poller.last === null || poller.last.rawStatus !== job.rawStatus;
-        poller.last = job;
-        if (changed) for (const subscriber of subscribers) subscriber.push(job);
-        if (job.isTerminal) {
-          finish();
-          return 'done';
-        }
-        return 'wait';
-      },
+      async (signal) => (await client.getJob(id, credential, signal)).job,
+      onJob,
       finish,
     );
     return poller;
@@ -119,6 +138,12 @@ export function createJobStatusHub(options: JobStatusHubOptions): JobStatusHub {
     },
     get pollers() {
       return pollers.size;
+    },
+    publish(job, credential) {
+      pollers.get(pollerKey(job.id, credential))?.accept(job);
+    },
+    refresh(id, credential) {
+      pollers.get(pollerKey(id, credential))?.pollNow();
     },
     close() {
       closed = true;

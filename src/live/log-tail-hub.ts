@@ -1,12 +1,12 @@
 import { Repeater } from 'graphql-yoga';
 import type { GatewayError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { LogLine } from '../model/fine-tune-log.js';
+import type { LogLine, LogPage } from '../model/fine-tune-log.js';
 import type { FineTunesClient } from '../upstream/client.js';
 import type { UpstreamCredential } from '../upstream/credential.js';
 import { MAX_LOG_LINES } from '../upstream/job-path.js';
 import type { JobStatusHub } from './job-status-hub.js';
-import { type PollLoop, backoffDefaults, pollerKey, startPollLoop } from './poll-loop.js';
+import { type PollLoop, type PollOutcome, backoffDefaults, pollerKey, startPollLoop } from './poll-loop.js';
 
 /**
  * Live log tails for the `fineTuneLogs` subscription. One poller per (credential, workspace, job),
@@ -106,11 +106,13 @@ export function createLogTailHub(options: LogTailHubOptions): LogTailHub {
       changed();
     };
 
-    const read = async (signal: AbortSignal): Promise<'wait' | 'now' | 'done'> => {
+    const read = async (signal: AbortSignal): Promise<{ page: LogPage; final: boolean }> => {
       // Only a read that starts after the job ended can be the last one.
       const final = terminal;
       const next = poller.base + poller.lines.length;
-      const page = await client.getJobLogs(id, { offset: next, line: MAX_LOG_LINES }, credential, signal);
+      return { page: await client.getJobLogs(id, { offset: next, line: MAX_LOG_LINES }, credential, signal), final };
+    };
+    const keep = ({ page, final }: { page: LogPage; final: boolean }): PollOutcome => {
       if (page.lines.length > 0) {
         poller.lines.push(...page.lines);
         const excess = poller.lines.length - maxBufferedLines;
@@ -136,7 +138,7 @@ export function createLogTailHub(options: LogTailHubOptions): LogTailHub {
         for await (const job of jobStatus.watch(id, credential, stopped.signal)) {
           if (job.isTerminal) terminal = true;
           if (loop === undefined) {
-            loop = startPollLoop({ intervalMs, timeoutMs, ...backoff, logger, what: 'job log', jobId: id }, read, finish);
+            loop = startPollLoop({ intervalMs, timeoutMs, ...backoff, logger, what: 'job log', jobId: id }, read, keep, finish);
           } else if (terminal) {
             loop.wake();
           }

@@ -8,8 +8,11 @@ import type { UpstreamCredential } from '../upstream/credential.js';
  * push channel, so a live view is one loop of upstream reads per (credential, workspace, job) —
  * `pollerKey` — however many subscribers watch it, and this loop's rules for waiting and failing:
  *
- * - after a poll, the next one waits the interval (or runs at once when the poll asks, or when
- *   `wake()` was called meanwhile);
+ * - a poll is a `fetch` (the upstream read) and an `apply` (what the hub does with it); after a
+ *   poll, the next one waits the interval (or runs at once when `apply` asks, or when `wake()` was
+ *   called meanwhile);
+ * - news from outside (an action) overrides a poll in flight: after `pollNow()` or `reset()` the
+ *   running fetch's answer is ignored, never applied;
  * - throttled polls back off: the wait doubles with every throttled poll, up to `maxIntervalMs`,
  *   never shorter than the upstream's `Retry-After`; throttling never ends the loop;
  * - other upstream failures are retried with the same doubling; after `maxConsecutiveFailures` in a
@@ -40,6 +43,13 @@ export interface PollLoop {
   readonly signal: AbortSignal;
   /** Poll at once rather than after the wait (right after the running poll, if one runs). */
   wake(): void;
+  /** Poll at once, also during a backoff; a poll in flight is ignored. */
+  pollNow(): void;
+  /**
+   * The hub learnt the state from outside (an action's fresh read): a poll in flight is ignored, the
+   * failure counts start again, and the next poll waits the interval.
+   */
+  reset(): void;
   stop(): void;
 }
 
@@ -51,10 +61,15 @@ export function backoffDefaults(intervalMs: number, options: { maxIntervalMs?: n
   };
 }
 
-/** Starts polling at once; `onFail` is called (once) with the error that ended the loop. */
-export function startPollLoop(
+/**
+ * Starts polling at once: each poll awaits `fetch`, then (unless the loop stopped or the poll was
+ * overridden meanwhile) calls `apply` with its answer. `onFail` is called (once) with the error
+ * that ended the loop.
+ */
+export function startPollLoop<T>(
   options: PollLoopOptions,
-  poll: (signal: AbortSignal) => Promise<PollOutcome>,
+  fetch: (signal: AbortSignal) => Promise<T>,
+  apply: (value: T) => PollOutcome,
   onFail: (error: GatewayError) => void,
 ): PollLoop {
   const { intervalMs, timeoutMs, maxIntervalMs, maxConsecutiveFailures, logger, what, jobId } = options;
@@ -64,19 +79,25 @@ export function startPollLoop(
   let woken = false;
   let failures = 0;
   let throttled = 0;
+  /** Moves when a poll is overridden (`pollNow`, `reset`): a fetch that started before is out of date. */
+  let generation = 0;
 
   const schedule = (delayMs: number): void => {
     if (!controller.signal.aborted) timer = setTimeout(() => void run(), delayMs);
   };
 
   async function run(): Promise<void> {
+    const started = generation;
     timer = undefined;
     polling = true;
     woken = false;
     let outcome: PollOutcome;
     try {
-      outcome = await poll(AbortSignal.any([controller.signal, AbortSignal.timeout(timeoutMs)]));
+      const value = await fetch(AbortSignal.any([controller.signal, AbortSignal.timeout(timeoutMs)]));
+      if (controller.signal.aborted || generation !== started) return;
+      outcome = apply(value);
     } catch (error) {
+      if (generation !== started) return;
       polling = false;
       if (!controller.signal.aborted) onFailure(error);
       return;
@@ -88,6 +109,15 @@ export function startPollLoop(
     if (outcome === 'done') loop.stop();
     else schedule(outcome === 'now' || woken ? 0 : intervalMs);
   }
+
+  /** Ignores the poll in flight (if any) and the pending wait. */
+  const override = (): void => {
+    generation += 1;
+    polling = false;
+    woken = false;
+    clearTimeout(timer);
+    timer = undefined;
+  };
 
   function onFailure(error: unknown): void {
     if (error instanceof ThrottlingError) {
@@ -126,6 +156,18 @@ export function startPollLoop(
         clearTimeout(timer);
         schedule(0);
       }
+    },
+    pollNow() {
+      if (controller.signal.aborted) return;
+      override();
+      void run();
+    },
+    reset() {
+      if (controller.signal.aborted) return;
+      override();
+      failures = 0;
+      throttled = 0;
+      schedule(intervalMs);
     },
     stop() {
       clearTimeout(timer);

@@ -6,10 +6,23 @@ import {
   type SelectionSetNode,
   type ValidationContext,
   type ValidationRule,
+  type ValueNode,
 } from 'graphql';
 
-/** Root Query fields whose resolvers call the upstream (one GET each, at most). */
-export const UPSTREAM_FIELDS: ReadonlySet<string> = new Set(['fineTune', 'fineTunes']);
+/**
+ * Root fields whose resolvers call the upstream: the queries (`fineTuneJobs` a few list pages, the
+ * others one GET at most) and the mutations (one action each, plus the fresh read of create's
+ * replay or cancel).
+ */
+export const UPSTREAM_FIELDS: ReadonlySet<string> = new Set([
+  'fineTune',
+  'fineTunes',
+  'fineTuneJobs',
+  'node',
+  'createFineTune',
+  'cancelFineTune',
+  'deleteFineTune',
+]);
 
 /** Job fields that cost one upstream GET per job they are asked of (a log page, the checkpoint list). */
 export const JOB_UPSTREAM_FIELDS: ReadonlySet<string> = new Set(['logs', 'checkpoints']);
@@ -22,14 +35,16 @@ const MAX_PAGE_SIZE = 100;
  * A cost limit that counts what is actually expensive here: upstream calls. Each distinct response
  * key of an upstream-hitting root field is one resolver call, so `a: fineTune(id: "x")` repeated in
  * several fragments counts once while 500 different aliases count 500. A job's `logs` (one log page)
- * and `checkpoints` count one more call per job they are asked of: once under `fineTune`, once per
- * job of the page under `fineTunes` (its literal `page.size`, 10 by default, 100 when the size is a
- * variable). Fragments are expanded; `@skip`/`@include` are ignored (the count is an upper bound).
+ * and `checkpoints` count one more call per job they are asked of: once under `fineTune`, `node` or
+ * a mutation's job, once per job of the page under `fineTunes` (its literal `page.size`, 10 by
+ * default, 100 when the size is a variable) and `fineTuneJobs` (its literal `first`/`last`, likewise).
+ * Fragments are expanded; `@skip`/`@include` are ignored (the count is an upper bound). Queries and
+ * mutations are counted (a subscription's one field polls through a shared poller).
  */
 export function maxUpstreamFieldsRule(max: number): ValidationRule {
   return (context) => ({
     OperationDefinition(operation) {
-      if (operation.operation !== 'query') return;
+      if (operation.operation === 'subscription') return;
       const roots = new Map<string, FieldNode[]>();
       collectRootFields(operation.selectionSet, context, roots, new Set());
       let found = 0;
@@ -102,13 +117,27 @@ function collectJobCalls(
   }
 }
 
-/** Jobs a root field answers: one for `fineTune`, the page size for `fineTunes`. */
+/** Jobs a root field answers: the page size for `fineTunes` and `fineTuneJobs`, one for the others. */
 function jobsPerCall(field: FieldNode): number {
-  if (field.name.value !== 'fineTunes') return 1;
-  const page = field.arguments?.find((argument) => argument.name.value === 'page')?.value;
-  if (page === undefined || page.kind === Kind.NULL) return DEFAULT_PAGE_SIZE;
-  if (page.kind !== Kind.OBJECT) return MAX_PAGE_SIZE;
-  const size = page.fields.find((entry: ObjectFieldNode) => entry.name.value === 'size')?.value;
+  if (field.name.value === 'fineTunes') {
+    const page = argument(field, 'page');
+    if (page === undefined || page.kind === Kind.NULL) return DEFAULT_PAGE_SIZE;
+    if (page.kind !== Kind.OBJECT) return MAX_PAGE_SIZE;
+    return pageSize(page.fields.find((entry: ObjectFieldNode) => entry.name.value === 'size')?.value);
+  }
+  if (field.name.value === 'fineTuneJobs') {
+    const first = argument(field, 'first');
+    return pageSize(first === undefined || first.kind === Kind.NULL ? argument(field, 'last') : first);
+  }
+  return 1;
+}
+
+function argument(field: FieldNode, name: string): ValueNode | undefined {
+  return field.arguments?.find((entry) => entry.name.value === name)?.value;
+}
+
+/** A literal size (clamped to 1..100), the default when absent or null, the most for a variable. */
+function pageSize(size: ValueNode | undefined): number {
   if (size === undefined || size.kind === Kind.NULL) return DEFAULT_PAGE_SIZE;
   return size.kind === Kind.INT ? Math.min(MAX_PAGE_SIZE, Math.max(1, Number(size.value))) : MAX_PAGE_SIZE;
 }

@@ -34,14 +34,14 @@ function reorder(type: GraphQLNamedType, declared: GraphQLNamedType): GraphQLNam
     const config = type.toConfig();
     return new GraphQLObjectType({
       ...config,
-      fields: withArgumentsInOrder(byKeys(config.fields, Object.keys(declared.getFields())), declared),
+      fields: withArgumentOrder(byKeys(config.fields, Object.keys(declared.getFields())), declared),
     });
   }
   if (isInterfaceType(type) && isInterfaceType(declared)) {
     const config = type.toConfig();
     return new GraphQLInterfaceType({
       ...config,
-      fields: withArgumentsInOrder(byKeys(config.fields, Object.keys(declared.getFields())), declared),
+      fields: withArgumentOrder(byKeys(config.fields, Object.keys(declared.getFields())), declared),
     });
   }
   if (isInputObjectType(type) && isInputObjectType(declared)) {
@@ -66,26 +66,16 @@ function reorder(type: GraphQLNamedType, declared: GraphQLNamedType): GraphQLNam
   return type;
 }
 
-function withArgumentsInOrder<F extends { args?: Record<string, unknown> | null | undefined }>(
+/** Each field's arguments in declared order too (`fineTuneJobs(model, first, after, last, before)`). */
+function withArgumentOrder<F extends { args?: Record<string, unknown> | undefined }>(
   fields: Record<string, F>,
   declared: GraphQLObjectType | GraphQLInterfaceType,
 ): Record<string, F> {
   const declaredFields = declared.getFields();
   return Object.fromEntries(
     Object.entries(fields).map(([name, field]) => {
-      const args = declaredFields[name]?.args;
-      return [
-        name,
-        field.args && args
-          ? {
-              ...field,
-              args: byKeys(
-                field.args,
-                args.map((arg) => arg.name),
-              ),
-            }
-          : field,
-      ];
+      const order = declaredFields[name]?.args.map((arg) => arg.name);
+      return [name, field.args === undefined || order === undefined ? field : { ...field, args: byKeys(field.args, order) }];
     }),
   );
 }

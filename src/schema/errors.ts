@@ -1,5 +1,14 @@
 import { GraphQLError } from 'graphql';
-import { AuthenticationError, GatewayError, InvalidParameterError, NotFoundError, ThrottlingError, UpstreamError } from '../errors.js';
+import {
+  AuthenticationError,
+  ConflictError,
+  GatewayError,
+  InvalidParameterError,
+  NotFoundError,
+  ThrottlingError,
+  UnsupportedOperationError,
+  UpstreamError,
+} from '../errors.js';
 import { builder } from './builder.js';
 
 export const ErrorInterface = builder.interfaceRef<GatewayError>('Error').implement({
@@ -74,15 +83,31 @@ builder.objectType(UpstreamError, {
   }),
 });
 
+builder.objectType(UnsupportedOperationError, {
+  name: 'UnsupportedOperationError',
+  description:
+    "The job's current state does not allow the action (upstream HTTP 400 `UnsupportedOperation`), e.g. canceling a job that already finished. The upstream decides which states allow what; `message` is its explanation.",
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof UnsupportedOperationError,
+});
+
+builder.objectType(ConflictError, {
+  name: 'ConflictError',
+  description:
+    'The action conflicts with something that already exists (upstream HTTP 409 `Conflict`), or an `idempotencyKey` was used again with a different input (`IdempotencyKeyReused`).',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof ConflictError,
+});
+
 /** Errors any upstream-backed field can answer with. */
 export const UPSTREAM_FIELD_ERRORS = [InvalidParameterError, AuthenticationError, ThrottlingError, UpstreamError];
 
 /**
- * For fields without an error union (`_entities`, `FineTuneJob.logs`, `FineTuneJob.checkpoints`,
- * the `fineTuneLogs` subscription): the field resolves to null with an entry in `errors[]`. Our
- * domain errors become GraphQLErrors carrying their stable code, the upstream `request_id` and the
- * error's extra fields in `extensions` (so masking lets them through); anything else is a bug and
- * is returned unchanged, to be masked.
+ * For fields without an error union (`_entities`, `node`, `fineTuneJobs`, `FineTuneJob.logs`,
+ * `FineTuneJob.checkpoints`, the `fineTuneLogs` subscription): the field resolves to null with an
+ * entry in `errors[]`. Our domain errors become GraphQLErrors carrying their stable code, the
+ * upstream `request_id` and the error's extra fields in `extensions` (so masking lets them
+ * through); anything else is a bug and is returned unchanged, to be masked.
  */
 export function toFieldError(error: unknown): unknown {
   if (!(error instanceof GatewayError)) return error;

@@ -1,4 +1,5 @@
 import { printSubgraphSchema } from '@apollo/subgraph';
+import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import type { GraphQLSchema } from 'graphql';
 import { builder } from './builder.js';
 import { withIncrementalDelivery, withoutFederationInternals } from './client-schema.js';
@@ -6,14 +7,17 @@ import { inDeclarationOrder } from './declaration-order.js';
 import { prefixOwnedTypes } from './type-prefix.js';
 import './query.js';
 import './subscription.js';
+import './mutation.js';
 import './scalars.js';
 import './errors.js';
 import './job.js';
 import './connection.js';
+import './job-connection.js';
 import './job-status.js';
 import './job-logs.js';
 import './checkpoint.js';
 import './log-tail.js';
+import './node-query.js';
 
 /** The Federation spec the subgraph SDL links. `@key` needs nothing newer; raise it with the first newer directive. */
 export const FEDERATION_LINK_URL = 'https://specs.apollo.dev/federation/v2.6';
@@ -42,10 +46,23 @@ export function createSchema(options: SchemaOptions = {}): GraphQLSchema {
       builder.toSubGraphSchema({ linkUrl: FEDERATION_LINK_URL }),
       builder.toSchema({ sortSchema: false }),
     );
-    schema = prefix === '' ? subgraph : prefixOwnedTypes(subgraph, prefix);
+    schema = prefix === '' ? withOwnServiceSdl(subgraph) : prefixOwnedTypes(subgraph, prefix);
     built.set(prefix, schema);
   }
   return schema;
+}
+
+/**
+ * `_service { sdl }` answers what `printSubgraphSdl` prints (and `schema/subgraph.graphql` holds):
+ * the federation plugin prints its own, which lists input fields in another order.
+ */
+function withOwnServiceSdl(subgraph: GraphQLSchema): GraphQLSchema {
+  let sdl: string | undefined;
+  const served: GraphQLSchema = mapSchema(subgraph, {
+    [MapperKind.QUERY_ROOT_FIELD]: (field, fieldName) =>
+      fieldName === '_service' ? { ...field, resolve: () => ({ sdl: (sdl ??= printSubgraphSchema(served)) }) } : field,
+  });
+  return served;
 }
 
 /** The default schema (the contract's type names). */

@@ -4,6 +4,7 @@ import { assertValidJobId } from './job-id.js';
 import { requireLoaders } from '../context.js';
 import { builder } from './builder.js';
 import { UPSTREAM_FIELD_ERRORS, toEntityError } from './errors.js';
+import { NodeInterface } from './node.js';
 
 const STATUS_DESCRIPTIONS: Record<(typeof FINE_TUNE_STATUSES)[number], string> = {
   PENDING: 'Created, waiting to start.',
@@ -46,6 +47,7 @@ export const HyperParametersRef = builder.objectRef<HyperParameters>('HyperParam
 
 export const FineTuneJobRef = builder.objectRef<FineTuneJob>('FineTuneJob').implement({
   description: 'A fine-tuning job (DashScope `GET /api/v1/fine-tunes/{job_id}`).',
+  interfaces: [NodeInterface],
   fields: (t) => ({
     id: t.exposeID('id', { description: 'The job id (`job_id`), e.g. `ft-202410291653-1c7f`.' }),
     jobName: t.exposeString('jobName', { nullable: true, description: 'The job name (`job_name`); usually the same as the id.' }),

@@ -23,14 +23,28 @@ import {
 import { TYPE_PREFIX_PATTERN } from '../config.js';
 
 /**
+ * Interfaces whose name is a convention shared across subgraphs, never prefixed: Relay finds
+ * refetchable objects through an interface named exactly `Node` (and same-named interfaces compose).
+ */
+const SHARED_INTERFACES: ReadonlySet<string> = new Set(['Node']);
+
+/**
  * The named types this subgraph owns: everything it defines except the root type, entities (their
  * name is the federation contract other subgraphs reference), scalars (no fields, so same-named
- * scalars always compose) and the `_`/`__` types of federation and introspection.
+ * scalars always compose), the Relay `Node` interface and the `_`/`__` types of federation and
+ * introspection.
  */
 export function ownedTypeNames(schema: GraphQLSchema): string[] {
   const roots = new Set([schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]);
   return Object.values(schema.getTypeMap())
-    .filter((type) => !type.name.startsWith('_') && !isScalarType(type) && !roots.has(type as GraphQLObjectType) && !isEntity(type))
+    .filter(
+      (type) =>
+        !type.name.startsWith('_') &&
+        !isScalarType(type) &&
+        !roots.has(type as GraphQLObjectType) &&
+        !isEntity(type) &&
+        !SHARED_INTERFACES.has(type.name),
+    )
     .map((type) => type.name)
     .sort();
 }

@@ -2,26 +2,29 @@ import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { WireCheckpoint, WireJob } from '../upstream/wire.js';
+import { type ActionReply, type ActionRules, type TenantJobs, createJobActions } from './actions.js';
 import { DEMO_API_KEY, createDemoJobs } from './fixtures.js';
 import { type ArtifactEndpoint, createJobArtifacts, routeArtifact, serveArtifact } from './job-artifacts.js';
 import { type LivingDemo, type LivingDemoOptions, createLivingDemo } from './living.js';
 
 /**
- * A real HTTP fake of the DashScope fine-tunes endpoints (list, get; a job's logs and checkpoints in
- * `job-artifacts.ts`): the documented bodies and error
- * table, per-key tenants, page limits, injected latency and faults, and a log of every call so
- * tests can count what reached the upstream.
+ * A real HTTP fake of the DashScope fine-tunes endpoints: list and get, a job's logs and
+ * checkpoints (`job-artifacts.ts`), and the actions create, cancel and delete (`actions.ts`), with
+ * the documented bodies and error table, per-key tenants, page limits, injected latency and faults
+ * (on every route), and a log of every call so tests can count what reached the upstream.
  */
 
-export type SimEndpoint = 'getJob' | 'listJobs' | ArtifactEndpoint | 'other';
+export type SimEndpoint = 'getJob' | 'listJobs' | ArtifactEndpoint | 'createJob' | 'cancelJob' | 'deleteJob' | 'other';
 
 export interface SimCall {
   endpoint: SimEndpoint;
   method: string;
   /** Path and query exactly as received. */
   url: string;
-  /** Decoded job id for getJob, getJobLogs and listCheckpoints. */
+  /** Decoded job id for getJob, getJobLogs, listCheckpoints, cancelJob and deleteJob. */
   jobId: string | null;
+  /** The parsed JSON request body (create), when there was one. */
+  body?: unknown;
   apiKey: string | null;
   workspace: string | null;
   traceparent: string | null;
@@ -36,6 +39,8 @@ export type FaultAction =
   | { kind: 'status'; status: number; code?: string; message?: string; retryAfter?: string }
   | { kind: 'hang' }
   | { kind: 'delay'; ms: number }
+  /** The reply is made when the request arrives (the state as it was then) and sent `ms` later. */
+  | { kind: 'delay-reply'; ms: number }
   | { kind: 'reset' }
   | { kind: 'reset-mid-body' }
   /** A 200 whose body arrives one byte every `intervalMs`: never a long enough gap for undici's bodyTimeout. */
@@ -74,6 +79,8 @@ export interface SimulatorOptions {
    * `main.ts` turns it on with `realTime` for `npm start`. Tests step it with `advance(ms)`.
    */
   living?: LivingDemoOptions;
+  /** How cancel, delete and create behave (see `actions.ts`). */
+  actions?: ActionRules;
 }
 
 export interface Simulator {
@@ -101,10 +108,16 @@ export interface Simulator {
   /** A job's checkpoints as `GET …/checkpoints` answers them. */
   checkpoints(jobId: string, apiKey?: string): readonly WireCheckpoint[];
   setCheckpoints(jobId: string, checkpoints: readonly WireCheckpoint[], apiKey?: string): void;
+  /** Removes a job, as if deleted upstream (tests: jobs disappearing between two list pages). */
+  removeJob(jobId: string, apiKey?: string): void;
   /** The living demo, when `living` was given. */
   readonly living: LivingDemo | null;
   /** Moves the living demo's clock forward (throws without `living`). */
   advance(ms: number): void;
+  /** Changes how cancel, delete and create behave from now on. */
+  setActionRules(rules: ActionRules): void;
+  /** Moves every CANCELING job of a tenant that this simulator canceled to CANCELED now. */
+  settleCancels(apiKey?: string): void;
   close(): Promise<void>;
 }
 
@@ -122,6 +135,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const hung = new Set<ServerResponse>();
   let inFlight = 0;
   let peakInFlight = 0;
+  const actions = createJobActions(options.actions);
 
   const server: Server = createServer((req, res) => {
     void handle(req, res);
@@ -135,7 +149,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/';
     if (options.control && url.startsWith('/__simulator/')) return control(url, req, res);
-    const { endpoint, jobId } = route(url);
+    const method = req.method ?? 'GET';
+    const { endpoint, jobId } = route(method, url);
+    // An action's body is read whole before anything else: a fault then strikes after it was sent.
+    const text = method === 'GET' || method === 'HEAD' ? '' : await readBody(req);
     const apiKey = bearer(req.headers.authorization);
     const workspace = headerValue(req.headers['x-dashscope-workspace']);
     const requestId = randomUUID();
@@ -151,6 +168,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       requestId,
       at: Date.now(),
     };
+    if (text !== '') call.body = parseJson(text);
     calls.push(call);
     inFlight += 1;
     peakInFlight = Math.max(peakInFlight, inFlight);
@@ -165,12 +183,23 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       if (handled) return;
     }
 
-    if (req.method !== 'GET')
+    if (endpoint === 'other' && method !== 'GET')
       return send(res, call, 405, { code: 'MethodNotAllowed', message: 'Method not allowed.', request_id: requestId });
     const jobs = apiKey === null ? undefined : tenants.get(apiKey);
-    if (jobs === undefined) {
+    if (apiKey === null || jobs === undefined) {
       return send(res, call, 401, { code: 'InvalidApiKey', message: 'Invalid API-key provided.', request_id: requestId });
     }
+    const tenant = tenantView(apiKey, workspace);
+    actions.settle(tenant);
+    const answer = (reply: ActionReply): void => send(res, call, reply.status, { request_id: requestId, ...reply.body });
+    if (endpoint === 'createJob') {
+      if (call.body === undefined && text !== '') {
+        return send(res, call, 400, { code: 'InvalidParameter', message: 'The request body is not JSON.', request_id: requestId });
+      }
+      return answer(actions.create(tenant, call.body, workspace));
+    }
+    if (endpoint === 'cancelJob' && jobId !== null) return answer(actions.cancel(tenant, jobId));
+    if (endpoint === 'deleteJob' && jobId !== null) return answer(actions.delete(tenant, jobId));
     const visible = workspace === null ? jobs : jobs.filter((job) => job.workspace_id === workspace);
     if (endpoint === 'getJob' && jobId !== null) {
       const job = visible.find((candidate) => candidate.job_id === jobId);
@@ -185,6 +214,33 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return send(res, call, reply.status, reply.body);
     }
     return send(res, call, 404, { code: 'NotFound', message: 'Not found!', request_id: requestId });
+  }
+
+  /** One tenant's jobs, seen through the request's workspace, for the actions. */
+  function tenantView(apiKey: string, workspace: string | null): TenantJobs {
+    return {
+      tenant: apiKey,
+      all: () => tenantJobs(apiKey),
+      visible: () => {
+        const all = tenantJobs(apiKey);
+        return workspace === null ? all : all.filter((job) => job.workspace_id === workspace);
+      },
+      add: (job) => {
+        const all = tenantJobs(apiKey);
+        all.push(job);
+        sortNewestFirst(all);
+      },
+      update: (id, patch) => {
+        const all = tenantJobs(apiKey);
+        const index = all.findIndex((candidate) => candidate.job_id === id);
+        if (index !== -1) all[index] = { ...(all[index] as WireJob), ...patch };
+      },
+      remove: (id) => {
+        const all = tenantJobs(apiKey);
+        const index = all.findIndex((candidate) => candidate.job_id === id);
+        if (index !== -1) all.splice(index, 1);
+      },
+    };
   }
 
   function control(url: string, req: IncomingMessage, res: ServerResponse): void {
@@ -234,6 +290,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     switch (action.kind) {
       case 'delay':
         await sleep(action.ms);
+        return false;
+      case 'delay-reply':
+        deferred.set(res, action.ms);
         return false;
       case 'hang':
         hung.add(res);
@@ -335,7 +394,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
             update: (jobId, patch) => {
               const jobs = tenantJobs(livingKey);
               const index = jobs.findIndex((candidate) => candidate.job_id === jobId);
-              if (index !== -1) jobs[index] = { ...(jobs[index] as WireJob), ...patch };
+              const current = jobs[index];
+              // A job someone canceled stays canceled: the demo's plan for it no longer applies.
+              if (current === undefined || current.status === 'CANCELING' || current.status === 'CANCELED') return;
+              jobs[index] = { ...current, ...patch };
             },
             remove: (jobId) => {
               const jobs = tenantJobs(livingKey);
@@ -392,10 +454,21 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       tenantJob(jobId, apiKey);
       artifacts.setCheckpoints(apiKey, jobId, checkpoints);
     },
+    removeJob: (jobId, apiKey) => {
+      const jobs = tenantJobs(apiKey);
+      const index = jobs.findIndex((candidate) => candidate.job_id === jobId);
+      if (index === -1) throw new Error(`simulator: no job ${jobId}`);
+      jobs.splice(index, 1);
+    },
     living,
     advance: (ms) => {
       if (living === null) throw new Error('simulator: started without `living`, nothing to advance');
       living.advance(ms);
+    },
+    setActionRules: (rules) => actions.setRules(rules),
+    settleCancels: (apiKey = DEMO_API_KEY) => {
+      tenantJobs(apiKey);
+      actions.settleAll(tenantView(apiKey, null));
     },
     close: async () => {
       living?.stop();
@@ -407,22 +480,49 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   };
 }
 
-function route(url: string): { endpoint: SimEndpoint; jobId: string | null } {
+function route(method: string, url: string): { endpoint: SimEndpoint; jobId: string | null } {
   const path = url.split('?', 1)[0] ?? '';
-  if (path === API_PREFIX) return { endpoint: 'listJobs', jobId: null };
-  const artifact = routeArtifact(path, API_PREFIX);
+  if (path === API_PREFIX) {
+    if (method === 'GET') return { endpoint: 'listJobs', jobId: null };
+    if (method === 'POST') return { endpoint: 'createJob', jobId: null };
+  }
+  const artifact = method === 'GET' ? routeArtifact(path, API_PREFIX) : null;
   if (artifact !== null) return artifact;
   if (path.startsWith(`${API_PREFIX}/`)) {
-    const rest = path.slice(API_PREFIX.length + 1);
-    if (rest.length > 0 && !rest.includes('/')) {
-      try {
-        return { endpoint: 'getJob', jobId: decodeURIComponent(rest) };
-      } catch {
-        return { endpoint: 'other', jobId: null };
-      }
-    }
+    const segments = path.slice(API_PREFIX.length + 1).split('/');
+    const id = segments[0] === undefined || segments[0] === '' ? null : decodeSegment(segments[0]);
+    if (id !== null && segments.length === 1 && method === 'GET') return { endpoint: 'getJob', jobId: id };
+    if (id !== null && segments.length === 1 && method === 'DELETE') return { endpoint: 'deleteJob', jobId: id };
+    if (id !== null && segments.length === 2 && segments[1] === 'cancel' && method === 'POST') return { endpoint: 'cancelJob', jobId: id };
   }
   return { endpoint: 'other', jobId: null };
+}
+
+function decodeSegment(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
+}
+
+/** A request body, up to 1 MiB (more is cut off: the simulator only needs JSON create bodies). */
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size <= 1024 * 1024) chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 function send(res: ServerResponse, call: SimCall, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -438,9 +538,18 @@ function sendRaw(
   headers: Record<string, string> = {},
 ): void {
   call.status = status;
-  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), ...headers });
-  res.end(body);
+  const write = (): void => {
+    if (res.destroyed) return;
+    res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), ...headers });
+    res.end(body);
+  };
+  const delayMs = deferred.get(res);
+  if (delayMs === undefined) write();
+  else setTimeout(write, delayMs);
 }
+
+/** Replies held back by a `delay-reply` fault, and for how long. */
+const deferred = new WeakMap<ServerResponse, number>();
 
 function defaultCode(status: number): string {
   if (status === 400) return 'InvalidParameter';

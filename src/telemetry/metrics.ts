@@ -27,6 +27,10 @@ export interface GatewayMetrics {
     /** Upstream calls allowed in flight now: the adaptive concurrency limit. */
     readonly concurrencyLimit: Gauge;
   };
+  readonly http: {
+    /** Connections the gateway closed itself, by `reason` (see `http/connection-guard.ts`). */
+    readonly connectionsClosed: Counter<'reason'>;
+  };
   readonly dataloader: {
     /** Keys per batch function call: how well per-request batching works. */
     readonly batchSize: SeriesHistogram<'loader'>;
@@ -103,6 +107,14 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
       concurrencyLimit: new Gauge({
         name: 'gateway_upstream_concurrency_limit',
         help: 'Upstream calls allowed in flight at once now; adapts to the upstream between its floor and ceiling.',
+        registers,
+      }),
+    },
+    http: {
+      connectionsClosed: new Counter({
+        name: 'gateway_http_connections_closed_total',
+        help: 'Connections the gateway closed itself: connection_limit (over HTTP_MAX_CONNECTIONS), write_timeout (a client that stopped reading), pipelining (too many requests queued on one connection).',
+        labelNames: ['reason'],
         registers,
       }),
     },

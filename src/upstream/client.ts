@@ -4,10 +4,11 @@ import type { FineTuneJob } from '../model/fine-tune-job.js';
 import type { LogPage } from '../model/fine-tune-log.js';
 import { toFineTuneCheckpoint } from './checkpoint-mapping.js';
 import type { UpstreamCredential } from './credential.js';
-import { decodeCheckpoints, decodeJob, decodeLogPage, decodePage } from './decode.js';
+import { decodeAcknowledgement, decodeActionJob, decodeCheckpoints, decodeJob, decodeLogPage, decodePage } from './decode.js';
 import { isWireJob, mapOnce } from './job-mapping.js';
-import { type ListQuery, type LogRange, checkpointsPath, jobPath, listPath, logsPath } from './job-path.js';
+import { CREATE_PATH, type ListQuery, type LogRange, cancelPath, checkpointsPath, jobPath, listPath, logsPath } from './job-path.js';
 import type { CallSignal, Send, UpstreamCallRecorder } from './layer.js';
+import type { WireCreateJob } from './wire.js';
 
 /** An abort signal, or a function that makes one when a call is really sent (cache hits never do). */
 export type SignalSource = CallSignal | (() => CallSignal);
@@ -32,10 +33,18 @@ export interface CheckpointList {
   checkpoints: readonly FineTuneCheckpoint[];
 }
 
+/** An action's acknowledgement (cancel, delete): the upstream says only that it accepted it. */
+export interface Acknowledged {
+  requestId: string | null;
+}
+
 /**
  * The upstream endpoints, typed, answering the gateway's model. Every failure is thrown as a
  * domain error (`errors.ts`). `recorder` is the GraphQL request the call serves (logs, traces);
  * omit it for background work.
+ *
+ * Reads are idempotent (retried, shared); the actions `createJob`, `cancelJob` and `deleteJob` are
+ * sent as `idempotent: false`: at most once (see `retry.ts`), never shared with another call.
  */
 export interface FineTunesClient {
   getJob(id: string, credential: UpstreamCredential, signal?: SignalSource, recorder?: UpstreamCallRecorder): Promise<FetchedJob>;
@@ -54,6 +63,17 @@ export interface FineTunesClient {
     signal?: SignalSource,
     recorder?: UpstreamCallRecorder,
   ): Promise<CheckpointList>;
+  /** `POST /fine-tunes`: the new job, as the upstream answered it. */
+  createJob(
+    body: WireCreateJob,
+    credential: UpstreamCredential,
+    signal?: SignalSource,
+    recorder?: UpstreamCallRecorder,
+  ): Promise<FetchedJob>;
+  /** `POST /fine-tunes/{id}/cancel`. */
+  cancelJob(id: string, credential: UpstreamCredential, signal?: SignalSource, recorder?: UpstreamCallRecorder): Promise<Acknowledged>;
+  /** `DELETE /fine-tunes/{id}`. */
+  deleteJob(id: string, credential: UpstreamCredential, signal?: SignalSource, recorder?: UpstreamCallRecorder): Promise<Acknowledged>;
 }
 
 /** `utcOffset` is the zone the upstream's zone-less times are read in (see `job-mapping.ts`). */
@@ -108,6 +128,40 @@ export function createFineTunesClient(send: Send, utcOffset: string): FineTunesC
         if (checkpoint !== null) checkpoints.push(checkpoint);
       }
       return { requestId: decoded.requestId, checkpoints: newestStepFirst(checkpoints) };
+    },
+    async createJob(body, credential, signal, recorder) {
+      const reply = await send({
+        endpoint: 'createJob',
+        method: 'POST',
+        path: CREATE_PATH,
+        body: JSON.stringify(body),
+        idempotent: false,
+        credential,
+        signal: resolveSignal(signal),
+        recorder,
+      });
+      const decoded = decodeActionJob(reply);
+      return { requestId: decoded.requestId, job: mapOnce(decoded.job, utcOffset) };
+    },
+    async cancelJob(id, credential, signal, recorder) {
+      const path = cancelPath(id);
+      return decodeAcknowledgement(
+        await send({ endpoint: 'cancelJob', method: 'POST', path, idempotent: false, credential, signal: resolveSignal(signal), recorder }),
+      );
+    },
+    async deleteJob(id, credential, signal, recorder) {
+      const path = jobPath(id);
+      return decodeAcknowledgement(
+        await send({
+          endpoint: 'deleteJob',
+          method: 'DELETE',
+          path,
+          idempotent: false,
+          credential,
+          signal: resolveSignal(signal),
+          recorder,
+        }),
+      );
     },
   };
 }

@@ -4,6 +4,7 @@ import {
   OVERLOADED,
   type SendLayer,
   type UpstreamReply,
+  type UpstreamRequest,
   abortedError,
   isFailureStatus,
   isTransientError,
@@ -20,6 +21,12 @@ export interface ConcurrencyLimitOptions {
   queue: number;
   /** Told whenever the limit changes (the gauge in /metrics). */
   onLimitChange?: (limit: number) => void;
+  /**
+   * Whose share a call counts against (see "Fair shares" below): by default the credential's scope
+   * (a digest, never the key). `credential-standing.ts` puts every credential the upstream has not
+   * accepted into one lane.
+   */
+  laneOf?: (request: UpstreamRequest) => string;
 }
 
 export interface ConcurrencyLimit {
@@ -53,13 +60,15 @@ const MIN_LATENCY_WINDOW_MS = 30_000;
 const WARM_UP_SAMPLES = 10;
 
 interface Waiter {
+  lane: string;
   grant(): void;
+  refuse(error: UpstreamError): void;
 }
 
 /**
  * A bulkhead for one upstream origin whose size follows the upstream (AIMD, as TCP's congestion
  * window and Netflix concurrency-limits' AIMDLimit): at most `limit()` calls in flight, at most
- * `queue` waiting (first come, first served), every other call refused at once with `Overloaded`.
+ * `queue` waiting (in fair shares, see below), every other call refused at once with `Overloaded`.
  *
  * Every answered call is a sample. A 429, a 5xx (but 501) or a timed-out/refused/reset call says
  * the upstream has too much: the limit is halved, at most once per round trip: only calls sent
@@ -72,13 +81,28 @@ interface Waiter {
  *
  * A waiting call leaves the queue as soon as its signal ends (deadline or client gone), so nobody
  * waits past their own deadline for a slot they no longer need.
+ *
+ * Fair shares. Calls are grouped into lanes, one per credential (`laneOf`), so that one caller,
+ * with one key or many made-up ones, cannot take the slots of the others:
+ * - a free slot goes to the waiting lane with the fewest calls in flight (ties in turn, round
+ *   robin), so a lane holding many slots gets the next one only when no other lane waits with fewer;
+ * - a call waits whenever anybody waits (no overtaking), even if a slot is free;
+ * - when the queue is full, a newcomer whose lane waits with fewer calls than the longest lane
+ *   takes a place from that lane: its newest waiter is refused with `Overloaded` instead. So a
+ *   flood fills the queue with its own calls only until someone else needs a place: the flooding
+ *   lane is refused, not the others.
  */
 export function createConcurrencyLimit(options: ConcurrencyLimitOptions): ConcurrencyLimit {
   const { max, queue, onLimitChange } = options;
   const min = Math.min(max, Math.max(1, options.min ?? 1));
   let limit = Math.min(max, Math.max(min, options.initial ?? max));
   let active = 0;
-  const waiting: Waiter[] = [];
+  /** Waiting calls by lane, the lanes in turn order (the next to serve first among equals). */
+  const lanes = new Map<string, Waiter[]>();
+  let waitingCount = 0;
+  /** Calls in flight by lane (only lanes with calls in flight). */
+  const activeByLane = new Map<string, number>();
+  const laneOf = options.laneOf ?? ((request: UpstreamRequest) => request.credential.scope);
   let lastDecreaseAt = -Infinity;
   let smoothedMs: number | null = null;
   let samples = 0;
@@ -95,12 +119,59 @@ export function createConcurrencyLimit(options: ConcurrencyLimitOptions): Concur
     grantWaiting();
   };
 
+  const start = (lane: string): void => {
+    active += 1;
+    activeByLane.set(lane, (activeByLane.get(lane) ?? 0) + 1);
+  };
+
+  /** Removes a waiter from its lane (it was granted, refused or left). */
+  const unqueue = (waiter: Waiter): boolean => {
+    const queue = lanes.get(waiter.lane);
+    const index = queue === undefined ? -1 : queue.indexOf(waiter);
+    if (queue === undefined || index === -1) return false;
+    queue.splice(index, 1);
+    waitingCount -= 1;
+    if (queue.length === 0) lanes.delete(waiter.lane);
+    return true;
+  };
+
   const grantWaiting = (): void => {
-    while (waiting.length > 0 && active < Math.floor(limit)) {
-      active += 1;
-      (waiting.shift() as Waiter).grant();
+    while (waitingCount > 0 && active < Math.floor(limit)) {
+      // The waiting lane with the fewest calls in flight; among equals, the first in turn order.
+      let chosen: string | undefined;
+      let fewest = Infinity;
+      for (const lane of lanes.keys()) {
+        const inFlight = activeByLane.get(lane) ?? 0;
+        if (inFlight < fewest) {
+          fewest = inFlight;
+          chosen = lane;
+        }
+      }
+      const queue = lanes.get(chosen as string) as Waiter[];
+      const waiter = queue.shift() as Waiter;
+      waitingCount -= 1;
+      // Its turn is used: to the back of the turn order (or out, if nobody else of it waits).
+      lanes.delete(waiter.lane);
+      if (queue.length > 0) lanes.set(waiter.lane, queue);
+      start(waiter.lane);
+      waiter.grant();
     }
   };
+
+  /** The lane with the most waiting calls (the first in turn order among equals). */
+  const longestLane = (): Waiter[] | undefined => {
+    let longest: Waiter[] | undefined;
+    for (const queue of lanes.values()) if (longest === undefined || queue.length > longest.length) longest = queue;
+    return longest;
+  };
+
+  const overloaded = (): UpstreamError =>
+    new UpstreamError(
+      `The gateway is overloaded: ${active} upstream calls are in flight and ${waitingCount} waiting. Retry shortly.`,
+      OVERLOADED,
+      null,
+      null,
+    );
 
   let lastLatencyDecreaseAt = -Infinity;
   let slowStart = true;
@@ -137,49 +208,60 @@ export function createConcurrencyLimit(options: ConcurrencyLimitOptions): Concur
       }
     }
     // Grow only a limit that is in use: an idle one says nothing about what the upstream can take.
-    if ((active + waiting.length) * 2 >= limit) setLimit(limit + (slowStart ? 1 : 1 / limit));
+    if ((active + waitingCount) * 2 >= limit) setLimit(limit + (slowStart ? 1 : 1 / limit));
   };
 
-  const acquire = (signal: CallSignal | undefined): Promise<void> => {
+  const acquire = (request: UpstreamRequest): Promise<string> => {
+    const { signal } = request;
     if (signal?.aborted) return Promise.reject(abortedError(signal));
-    if (active < Math.floor(limit) && waiting.length === 0) {
-      active += 1;
-      return Promise.resolve();
+    const lane = laneOf(request);
+    if (active < Math.floor(limit) && waitingCount === 0) {
+      start(lane);
+      return Promise.resolve(lane);
     }
-    if (waiting.length >= queue) {
-      return Promise.reject(
-        new UpstreamError(
-          `The gateway is overloaded: ${active} upstream calls are in flight and ${waiting.length} waiting. Retry shortly.`,
-          OVERLOADED,
-          null,
-          null,
-        ),
-      );
+    if (waitingCount >= queue) {
+      // Full: a place is taken from the longest lane only if this caller's lane waits with fewer.
+      const longest = longestLane();
+      const own = lanes.get(lane)?.length ?? 0;
+      if (longest === undefined || longest.length <= own + 1) return Promise.reject(overloaded());
+      const evicted = longest.at(-1) as Waiter;
+      unqueue(evicted);
+      evicted.refuse(overloaded());
     }
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<string>((resolve, reject) => {
       const onAbort = (): void => {
-        const index = waiting.indexOf(waiter);
-        if (index !== -1) waiting.splice(index, 1);
+        unqueue(waiter);
         reject(abortedError(signal as CallSignal));
       };
       const waiter: Waiter = {
+        lane,
         grant: () => {
           signal?.removeEventListener('abort', onAbort);
-          resolve();
+          resolve(lane);
+        },
+        refuse: (error) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(error);
         },
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      waiting.push(waiter);
+      const queue = lanes.get(lane);
+      if (queue === undefined) lanes.set(lane, [waiter]);
+      else queue.push(waiter);
+      waitingCount += 1;
     });
   };
 
-  const release = (): void => {
+  const release = (lane: string): void => {
     active -= 1;
+    const inFlight = (activeByLane.get(lane) ?? 1) - 1;
+    if (inFlight === 0) activeByLane.delete(lane);
+    else activeByLane.set(lane, inFlight);
     grantWaiting();
   };
 
   const layer: SendLayer = (next) => async (request) => {
-    await acquire(request.signal);
+    const lane = await acquire(request);
     const sentAt = performance.now();
     let reply: UpstreamReply | undefined;
     let failure: unknown;
@@ -190,13 +272,13 @@ export function createConcurrencyLimit(options: ConcurrencyLimitOptions): Concur
       failure = error;
       throw error;
     } finally {
-      release();
+      release(lane);
       // A deadline that passed is a `Timeout` (a drop); a caller that left is `Aborted` (ignored).
       observe(sentAt, reply !== undefined ? verdictOf(reply) : isTransientError(failure) ? 'drop' : 'ignore');
     }
   };
 
-  return { layer, active: () => active, queued: () => waiting.length, limit: () => Math.floor(limit) };
+  return { layer, active: () => active, queued: () => waitingCount, limit: () => Math.floor(limit) };
 }
 
 function verdictOf(reply: UpstreamReply): 'drop' | 'success' {

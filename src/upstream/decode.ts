@@ -1,4 +1,13 @@
-import { AuthenticationError, type GatewayError, InvalidParameterError, NotFoundError, ThrottlingError, UpstreamError } from '../errors.js';
+import {
+  AuthenticationError,
+  ConflictError,
+  type GatewayError,
+  InvalidParameterError,
+  NotFoundError,
+  ThrottlingError,
+  UnsupportedOperationError,
+  UpstreamError,
+} from '../errors.js';
 import type { UpstreamReply } from './layer.js';
 import type { WireError, WireJob, WireJobPage, WireLogPage } from './wire.js';
 
@@ -74,6 +83,35 @@ export function decodeCheckpoints(reply: UpstreamReply): DecodedCheckpoints {
 }
 
 /**
+ * The reply to an action without a job in it (cancel, delete: `{"output": {"status": "success"}}`):
+ * its request id, or the error the vendor's table implies, `UnsupportedOperation` and `Conflict`
+ * included. A 2xx that is no JSON object is a malformed reply.
+ */
+export function decodeAcknowledgement(reply: UpstreamReply): { requestId: string | null } {
+  if (reply.status < 200 || reply.status > 299) throw errorFromReply(reply, ACTION_ERRORS);
+  const body = parsedBody(reply);
+  if (typeof body !== 'object' || body === null) throw badResponse(reply, 'the reply is not a JSON object');
+  return { requestId: requestIdOf(body) };
+}
+
+/** `decodeJob` for the reply to an action (create): action errors are told apart. */
+export function decodeActionJob(reply: UpstreamReply): DecodedJob {
+  if (reply.status < 200 || reply.status > 299) throw errorFromReply(reply, ACTION_ERRORS);
+  return decodeJob(reply);
+}
+
+/** Which errors only actions can meet: reads keep answering these as the errors their unions have. */
+export interface ErrorMapping {
+  /** 400 `UnsupportedOperation` -> UnsupportedOperationError (else InvalidParameterError). */
+  unsupportedOperation: boolean;
+  /** 409 -> ConflictError (else UpstreamError with httpStatus 409). */
+  conflict: boolean;
+}
+
+const READ_ERRORS: ErrorMapping = { unsupportedOperation: false, conflict: false };
+const ACTION_ERRORS: ErrorMapping = { unsupportedOperation: true, conflict: true };
+
+/**
  * The upstream's `request_id` for a reply, success or not (body first, then the request-id
  * headers). Shares its parse with the decoders, so instrumentation costs no second JSON.parse.
  */
@@ -91,7 +129,7 @@ function decodeSuccess(reply: UpstreamReply): object {
 }
 
 /** Maps a non-2xx reply onto the domain error the vendor's error table implies. */
-export function errorFromReply(reply: UpstreamReply): GatewayError {
+export function errorFromReply(reply: UpstreamReply, mapping: ErrorMapping = READ_ERRORS): GatewayError {
   const parsed = parsedBody(reply);
   const body: WireError = typeof parsed === 'object' && parsed !== null ? (parsed as WireError) : {};
   const requestId = requestIdOf(body) ?? header(reply, 'x-request-id') ?? header(reply, 'x-dashscope-request-id') ?? null;
@@ -115,6 +153,11 @@ export function errorFromReply(reply: UpstreamReply): GatewayError {
     );
   }
   if (status === 404) return new NotFoundError(message ?? 'Not found.', code ?? 'NotFound', requestId);
+  if (status === 400 && mapping.unsupportedOperation && code === 'UnsupportedOperation') {
+    return new UnsupportedOperationError(message ?? 'The job is in a state that does not allow this.', code, requestId);
+  }
+  if (status === 409 && mapping.conflict)
+    return new ConflictError(message ?? 'The request conflicts with an existing resource.', code ?? 'Conflict', requestId);
   if (status === 400)
     return new InvalidParameterError(message ?? 'The upstream rejected a parameter.', code ?? 'InvalidParameter', requestId);
   return new UpstreamError(message ?? `The upstream answered HTTP ${status}.`, code ?? `HTTP_${status}`, requestId, status);

@@ -33,6 +33,10 @@ export interface CachingClient extends FineTunesClient {
  * finished jobs stops costing upstream calls. Entries are keyed by the credential's scope (key
  * digest + workspace) and the job id: an entry is never visible to another credential.
  * Jobs from list pages feed the cache too; lists themselves are never cached (new jobs appear).
+ *
+ * Actions keep it true. A cancel or delete drops the job's entry when it settles, whatever its
+ * outcome; and a read that was in flight while any action ran is not remembered (it may have left
+ * the upstream before the action changed the job), so the old state cannot come back afterwards.
  */
 export function withFinishedJobCache(client: FineTunesClient, options: JobCacheOptions, observer?: JobCacheObserver): CachingClient {
   const enabled = options.finishedTtlMs > 0 || options.activeTtlMs > 0;
@@ -40,6 +44,8 @@ export function withFinishedJobCache(client: FineTunesClient, options: JobCacheO
   const remembered = new WeakSet<readonly unknown[]>();
   let hits = 0;
   let misses = 0;
+  /** Moves when an action starts and when it settles: reads that saw it move are not remembered. */
+  let epoch = 0;
 
   const keyOf = (credential: UpstreamCredential, id: string): string => `${credential.scope}\n${id}`;
   const remember = (credential: UpstreamCredential, fetched: FetchedJob): void => {
@@ -58,14 +64,16 @@ export function withFinishedJobCache(client: FineTunesClient, options: JobCacheO
       }
       misses += 1;
       observer?.miss();
+      const started = epoch;
       const fetched = await client.getJob(id, credential, signal, recorder);
-      remember(credential, fetched);
+      if (epoch === started) remember(credential, fetched);
       return fetched;
     },
     async listJobs(query, credential, signal, recorder) {
+      const started = epoch;
       const page = await client.listJobs(query, credential, signal, recorder);
       // Callers that joined one in-flight call share its mapped entries: remember them once.
-      if (enabled && !remembered.has(page.jobs)) {
+      if (enabled && epoch === started && !remembered.has(page.jobs)) {
         remembered.add(page.jobs);
         for (const job of page.jobs) remember(credential, { requestId: page.requestId, job });
       }
@@ -75,6 +83,26 @@ export function withFinishedJobCache(client: FineTunesClient, options: JobCacheO
     // export changes a checkpoint of a finished job.
     getJobLogs: (id, range, credential, signal, recorder) => client.getJobLogs(id, range, credential, signal, recorder),
     listCheckpoints: (id, credential, signal, recorder) => client.listCheckpoints(id, credential, signal, recorder),
+    // A new job changes no entry: its id is new.
+    createJob: (body, credential, signal, recorder) => client.createJob(body, credential, signal, recorder),
+    async cancelJob(id, credential, signal, recorder) {
+      epoch += 1;
+      try {
+        return await client.cancelJob(id, credential, signal, recorder);
+      } finally {
+        epoch += 1;
+        cache.delete(keyOf(credential, id));
+      }
+    },
+    async deleteJob(id, credential, signal, recorder) {
+      epoch += 1;
+      try {
+        return await client.deleteJob(id, credential, signal, recorder);
+      } finally {
+        epoch += 1;
+        cache.delete(keyOf(credential, id));
+      }
+    },
     stats: () => ({ hits, misses, size: cache.size }),
     clear: () => cache.clear(),
   };

@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import { type CircuitState, createCircuitBreaker } from './circuit-breaker.js';
 import { createFineTunesClient } from './client.js';
 import { createConcurrencyLimit } from './concurrency-limit.js';
+import { createCredentialStanding } from './credential-standing.js';
 import { type CachingClient, withFinishedJobCache } from './finished-job-cache.js';
 import { type UpstreamCallMetrics, instrumentUpstream } from './instrument.js';
 import type { Endpoint, Send, SendLayer } from './layer.js';
@@ -73,8 +74,17 @@ export function createUpstream(config: Config, deps: UpstreamDeps): Upstream {
       log({ upstream: config.upstreamOrigin, circuit: state, previous }, `upstream circuit ${state}`);
     },
   });
+  // Forwarding mode only: there callers bring their own keys, real or made up. The server's own key
+  // is the operator's, one credential, and a 401 for it is a misconfiguration to see on every call.
+  const standing = config.forwardAuth
+    ? createCredentialStanding({
+        rejectedTtlMs: config.rejectedKeyTtlMs,
+        onRemembered: () => metrics.cache.hits.inc({ cache: 'rejected-credentials' }),
+      })
+    : null;
   const limit = createConcurrencyLimit({
     ...config.upstreamConcurrency,
+    ...(standing ? { laneOf: (request) => standing.laneOf(request.credential) } : {}),
     onLimitChange: (value) => metrics.upstream.concurrencyLimit.set(value),
   });
   metrics.upstream.concurrencyLimit.set(limit.limit());
@@ -98,6 +108,9 @@ export function createUpstream(config: Config, deps: UpstreamDeps): Upstream {
     breaker.layer,
     limit.layer,
     retry,
+    // A remembered 401 costs nothing at all, and an unknown key one probe at a time (inside the
+    // sharing, so identical calls still share one call, probe included).
+    ...(standing ? [standing.layer] : []),
     createSharedInflight(config.timeoutMs),
   ];
   const send = layers.reduce<Send>((inner, layer) => layer(inner), transport.send);

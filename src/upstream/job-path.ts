@@ -33,6 +33,14 @@ export function jobPath(id: string): string {
   return `${API_PREFIX}/${encodeURIComponent(id)}`;
 }
 
+/** `POST` here creates a job. */
+export const CREATE_PATH = API_PREFIX;
+
+/** `POST` here cancels the job. */
+export function cancelPath(id: string): string {
+  return `${jobPath(id)}/cancel`;
+}
+
 export interface ListQuery {
   pageNumber: number;
   pageSize: number;
@@ -56,7 +64,12 @@ export function assertValidListQuery(query: ListQuery): void {
       'page.size',
     );
   }
-  if (query.model !== null && (query.model.length === 0 || query.model.length > 256)) {
+  assertValidModelFilter(query.model);
+}
+
+/** The list's `model` filter: absent, or 1 to 256 characters. */
+export function assertValidModelFilter(model: string | null): void {
+  if (model !== null && (model.length === 0 || model.length > 256)) {
     throw new InvalidParameterError('Argument "model" must be 1 to 256 characters.', 'InvalidParameter', null, 'model');
   }
 }

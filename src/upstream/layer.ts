@@ -8,8 +8,11 @@ import type { UpstreamCredential } from './credential.js';
  * transport import it; nothing here imports a layer.
  */
 
-/** The upstream endpoints the gateway calls: the label of their metrics, logs and spans. */
-export type Endpoint = 'getJob' | 'listJobs' | 'getJobLogs' | 'listCheckpoints';
+/**
+ * The upstream endpoints the gateway calls: reads (`getJob`, `listJobs`, `getJobLogs`,
+ * `listCheckpoints`) and actions (`createJob`, `cancelJob`, `deleteJob`); metrics, logs and spans name them.
+ */
+export type Endpoint = 'getJob' | 'listJobs' | 'getJobLogs' | 'listCheckpoints' | 'createJob' | 'cancelJob' | 'deleteJob';
 
 /**
  * What aborts a call: the part of `AbortSignal` the layers and undici use (`aborted`, `reason`,
@@ -26,10 +29,19 @@ export interface CallSignal {
 
 export interface UpstreamRequest {
   endpoint: Endpoint;
-  /** Only GETs are retried (`retry.ts`): they are idempotent. @default "GET" */
+  /** @default "GET" */
   method?: 'GET' | 'POST' | 'DELETE';
   /** Path and query, already validated and encoded (see `job-path.ts`). */
   path: string;
+  /** A JSON request body (sent with `Content-Type: application/json`). */
+  body?: string | undefined;
+  /**
+   * May this request be sent twice? True (the default for GET): the retry layer may repeat it after
+   * any transient failure, and callers asking for the same thing at once share one call. False (the
+   * default for every other method, and what an action must say): it is sent at most once, except
+   * after a refused connection, when nothing was sent at all; it never joins another call.
+   */
+  idempotent?: boolean | undefined;
   credential: UpstreamCredential;
   /** Aborts the call: the operation's deadline (reason `TimeoutError`), or the client going away. */
   signal?: CallSignal | undefined;
@@ -72,6 +84,22 @@ export interface UpstreamCallRecorder {
   /** The OpenTelemetry context of the GraphQL operation's span, parent of each call's span. */
   readonly traceContext: TraceContext | undefined;
   recordUpstreamCall(call: UpstreamCallRecord): void;
+}
+
+/** Whether `request` may be sent twice (see `UpstreamRequest.idempotent`). */
+export function isIdempotent(request: UpstreamRequest): boolean {
+  return request.idempotent ?? (request.method ?? 'GET') === 'GET';
+}
+
+/**
+ * Network failure codes that prove nothing of the request left the gateway: the connection was
+ * refused before a byte was written. The only failure after which an action may be sent again.
+ */
+export const NOTHING_SENT_CODES: ReadonlySet<string> = new Set(['ConnectionRefused']);
+
+/** A failure of a call that never reached the upstream (see `NOTHING_SENT_CODES`). */
+export function isNothingSentError(error: unknown): error is UpstreamError {
+  return error instanceof UpstreamError && NOTHING_SENT_CODES.has(error.code);
 }
 
 /** Network failure codes the retry layer and the breaker treat as transient. */

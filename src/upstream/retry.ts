@@ -1,7 +1,15 @@
 import { type IBackoff, type IRetryBackoffContext, handleWhen, retry } from 'cockatiel';
 import { UpstreamError } from '../errors.js';
 import { retryAfterSeconds } from './decode.js';
-import { CIRCUIT_OPEN, type SendLayer, type UpstreamReply, type UpstreamRequest, isTransientError } from './layer.js';
+import {
+  CIRCUIT_OPEN,
+  type SendLayer,
+  type UpstreamReply,
+  type UpstreamRequest,
+  isIdempotent,
+  isNothingSentError,
+  isTransientError,
+} from './layer.js';
 
 export interface RetryOptions {
   /** Retries after the first attempt; 0 disables the layer. */
@@ -36,8 +44,14 @@ interface Granted {
 }
 
 /**
- * Retries idempotent GETs that failed for a reason that may pass: HTTP 429, 5xx (but 501), and
- * refused, reset or timed-out connections. Other answers (4xx, malformed 200s) are final at once.
+ * Retries idempotent requests (GETs) that failed for a reason that may pass: HTTP 429, 5xx (but
+ * 501), and refused, reset or timed-out connections. Other answers (4xx, malformed 200s) are final
+ * at once.
+ *
+ * An action (`idempotent: false`: create, cancel, delete) is repeated only after a refused
+ * connection, when provably nothing was sent. Once its request may have left (any reply, a reset, a
+ * timeout, the caller leaving), its outcome is final: a 5xx, a 429 or a reset after the body was
+ * sent ends as that error, because the upstream may have acted on it and has no idempotency key.
  *
  * Waits grow exponentially with jitter (half fixed, half random, so callers that failed together
  * do not come back together). A 429's or 503's `Retry-After` is honoured when it fits in the
@@ -76,7 +90,8 @@ export function createRetryLayer(options: RetryOptions): SendLayer {
   };
 
   return (next) => (request) => {
-    if (max === 0 || (request.method ?? 'GET') !== 'GET') return next(request);
+    if (max === 0) return next(request);
+    const failureOf = isIdempotent(request) ? transientFailure : nothingSentFailure;
     const { signal } = request;
     const deadline = Date.now() + deadlineMs;
     let previous: Outcome | null = null;
@@ -100,7 +115,7 @@ export function createRetryLayer(options: RetryOptions): SendLayer {
         granted.delete(outcomeValue(previous));
         return answer(previous);
       }
-      const failure = transientFailure(outcome);
+      const failure = failureOf(outcome);
       if (failure !== null && retried < max) {
         const waitMs = Math.max(backoff(retried + 1), (failure.retryAfter ?? 0) * 1000);
         if (Date.now() + waitMs < deadline && !signal?.aborted) {
@@ -166,6 +181,12 @@ function transientFailure(outcome: Outcome): TransientFailure | null {
   }
   const { error } = outcome;
   return isTransientError(error) ? { status: null, code: error.code, retryAfter: null } : null;
+}
+
+/** The only failure after which an action may go again: nothing of it was sent. */
+function nothingSentFailure(outcome: Outcome): TransientFailure | null {
+  if ('error' in outcome && isNothingSentError(outcome.error)) return { status: null, code: outcome.error.code, retryAfter: null };
+  return null;
 }
 
 function isCircuitOpen(outcome: Outcome): boolean {

@@ -1,7 +1,8 @@
 import { CallController } from './call-signal.js';
-import { type CallSignal, type Send, type SendLayer, type UpstreamReply, abortedError } from './layer.js';
+import { type CallSignal, type Send, type SendLayer, type UpstreamReply, abortedError, isIdempotent } from './layer.js';
 
 interface Flight {
+  scope: string;
   reply: Promise<UpstreamReply>;
   controller: CallController;
   waiters: number;
@@ -17,6 +18,11 @@ interface Flight {
  * that bound, a reply that drips (a byte at a time: never a gap long enough for undici's body
  * timeout) kept its call, and its concurrency slot, alive as long as new callers kept joining it:
  * a dashboard asking every few seconds held slots until the limit was full and every job timed out.
+ *
+ * Actions (`idempotent: false`) are never shared: each goes through on its own, however alike two
+ * of them look. When one settles, the reads of that credential in flight stop being joinable: they
+ * may have started before the action changed the job (or the list), so a caller arriving after the
+ * action starts a call of its own instead of getting the old state. Their callers still get them.
  */
 export function createSharedInflight(timeoutMs: number): SendLayer {
   return (next) => shareInflight(next, timeoutMs);
@@ -24,8 +30,15 @@ export function createSharedInflight(timeoutMs: number): SendLayer {
 
 function shareInflight(next: Send, timeoutMs: number): Send {
   const flights = new Map<string, Flight>();
+  const forget = (scope: string): void => {
+    for (const [key, flight] of flights) if (flight.scope === scope) flights.delete(key);
+  };
   return (request) => {
-    const key = `${request.credential.scope}\n${request.path}`;
+    if (!isIdempotent(request)) {
+      const { scope } = request.credential;
+      return next(request).finally(() => forget(scope));
+    }
+    const key = `${request.credential.scope}\n${request.method ?? 'GET'} ${request.path}`;
     let flight = flights.get(key);
     if (flight === undefined) {
       const controller = new CallController();
@@ -35,6 +48,7 @@ function shareInflight(next: Send, timeoutMs: number): Send {
       );
       deadline.unref();
       const created: Flight = {
+        scope: request.credential.scope,
         controller,
         waiters: 0,
         reply: next({ ...request, signal: controller.signal }).finally(() => {

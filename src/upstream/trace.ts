@@ -12,12 +12,15 @@ import { UpstreamError } from '../errors.js';
 import { replyRequestId } from './decode.js';
 import type { Endpoint, SendLayer } from './layer.js';
 
-/** Low-cardinality span names: the route template, never the job id. */
-const ROUTES: Record<Endpoint, string> = {
-  getJob: '/api/v1/fine-tunes/{job_id}',
-  listJobs: '/api/v1/fine-tunes',
-  getJobLogs: '/api/v1/fine-tunes/{job_id}/logs',
-  listCheckpoints: '/api/v1/fine-tunes/{job_id}/checkpoints',
+/** Low-cardinality span names: the method and route template, never the job id. */
+export const UPSTREAM_ROUTES: Record<Endpoint, { method: 'GET' | 'POST' | 'DELETE'; route: string }> = {
+  getJob: { method: 'GET', route: '/api/v1/fine-tunes/{job_id}' },
+  listJobs: { method: 'GET', route: '/api/v1/fine-tunes' },
+  getJobLogs: { method: 'GET', route: '/api/v1/fine-tunes/{job_id}/logs' },
+  listCheckpoints: { method: 'GET', route: '/api/v1/fine-tunes/{job_id}/checkpoints' },
+  createJob: { method: 'POST', route: '/api/v1/fine-tunes' },
+  cancelJob: { method: 'POST', route: '/api/v1/fine-tunes/{job_id}/cancel' },
+  deleteJob: { method: 'DELETE', route: '/api/v1/fine-tunes/{job_id}' },
 };
 
 /** Our attribute for the upstream's request id (support tickets quote it). */
@@ -35,12 +38,13 @@ export function traceUpstream(tracer: Tracer, origin: string): SendLayer {
   const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
   return (next) => async (request) => {
     const parent = request.recorder?.traceContext ?? context.active();
+    const method = request.method ?? 'GET';
     const span = tracer.startSpan(
-      `GET ${ROUTES[request.endpoint]}`,
+      `${method} ${UPSTREAM_ROUTES[request.endpoint].route}`,
       {
         kind: SpanKind.CLIENT,
         attributes: {
-          [ATTR_HTTP_REQUEST_METHOD]: 'GET',
+          [ATTR_HTTP_REQUEST_METHOD]: method,
           [ATTR_SERVER_ADDRESS]: url.hostname,
           [ATTR_SERVER_PORT]: port,
           [ATTR_URL_FULL]: `${url.origin}${request.path}`,

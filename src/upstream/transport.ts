@@ -1,6 +1,6 @@
 import { Pool } from 'undici';
 import { UpstreamError } from '../errors.js';
-import { type CallSignal, type Send, abortedError } from './layer.js';
+import { type CallSignal, type Send, abortedError, isIdempotent } from './layer.js';
 
 export interface TransportOptions {
   origin: string;
@@ -40,11 +40,15 @@ export function createTransport(options: TransportOptions): Transport {
       authorization: `Bearer ${request.credential.apiKey}`,
     };
     if (request.credential.workspace !== null) headers['x-dashscope-workspace'] = request.credential.workspace;
+    if (request.body !== undefined) headers['content-type'] = 'application/json';
     try {
       const response = await pool.request({
         method: request.method ?? 'GET',
         path: request.path,
         headers,
+        body: request.body,
+        // undici never repeats a request by itself; this also keeps an action off a pipelined socket.
+        idempotent: isIdempotent(request),
         signal: request.signal,
       });
       const chunks: Buffer[] = [];

@@ -43,6 +43,16 @@ export interface WireJobPage {
   };
 }
 
+/** The body of `POST /fine-tunes` the gateway sends (the vendor's create fields it exposes). */
+export interface WireCreateJob {
+  model: string;
+  training_file_ids: string[];
+  validation_file_ids?: string[];
+  training_type?: string;
+  job_name?: string;
+  hyper_parameters?: Record<string, unknown>;
+}
+
 export interface WireError {
   code?: string;
   message?: string;

@@ -7,6 +7,7 @@ import { print } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { type Config, loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
+import { type ConnectionGuard, guardConnections } from '../../src/http/connection-guard.js';
 import { type Gateway, createGateway } from '../../src/server.js';
 import { DEMO_API_KEY } from '../../src/simulator/fixtures.js';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/simulator/server.js';
@@ -16,6 +17,8 @@ export interface Stack {
   sim: Simulator;
   gateway: Gateway;
   config: Config;
+  /** The gateway's connections, as main.ts guards them. */
+  connections: ConnectionGuard;
   /** `http://127.0.0.1:<port>` of the gateway. */
   url: string;
   /** POSTs a typed document to /graphql and returns the parsed body. */
@@ -83,7 +86,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...(transport ? { transport } : {}),
     ...(options.plugins ? { plugins: options.plugins } : {}),
   });
-  const server: Server = createServer(gateway.handle);
+  // As main.ts serves it.
+  const server: Server = createServer();
+  const connections = guardConnections(server, gateway.handle, {
+    maxConnections: config.connections.max,
+    writeTimeoutMs: config.connections.writeTimeoutMs,
+    onClose: (reason) => gateway.metrics.http.connectionsClosed.inc({ reason }),
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -100,6 +109,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     sim,
     gateway,
     config,
+    connections,
     url,
     raw,
     async scrape() {
@@ -112,6 +122,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       return body;
     },
     async close() {
+      connections.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await gateway.close();
