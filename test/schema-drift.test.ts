@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { type GraphQLObjectType, isInterfaceType, isObjectType, isUnionType } from 'graphql';
+import { type GraphQLObjectType, isInputObjectType, isInterfaceType, isObjectType, isUnionType } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { FEDERATION_ROOT_FIELDS, FEDERATION_TYPES } from '../src/schema/client-schema.js';
 import { createClientSchema, schema } from '../src/schema/index.js';
@@ -132,6 +132,28 @@ describe('the public contract', () => {
     );
     expect(members('FineTunesResult')).toEqual(
       ['JobConnection', 'InvalidParameterError', 'AuthenticationError', 'ThrottlingError', 'UpstreamError'].sort(),
+    );
+    // Addition (contract.md): exportFineTuneCheckpoint(input: ExportCheckpointInput!): ExportCheckpointResult!
+    const exportField = schema.getMutationType()!.getFields().exportFineTuneCheckpoint!;
+    expect(String(exportField.type)).toBe('ExportCheckpointResult!');
+    expect(exportField.args.map((arg) => `${arg.name}: ${String(arg.type)}`)).toEqual(['input: ExportCheckpointInput!']);
+    const exportInput = schema.getType('ExportCheckpointInput');
+    if (!isInputObjectType(exportInput)) throw new Error('ExportCheckpointInput is not an input type');
+    expect(Object.values(exportInput.getFields()).map((field) => `${field.name}: ${String(field.type)}`)).toEqual([
+      'jobId: ID!',
+      'checkpoint: String!',
+      'modelName: String!',
+    ]);
+    expect(members('ExportCheckpointResult')).toEqual(
+      [
+        'FineTuneCheckpoint',
+        'NotFoundError',
+        'UnsupportedOperationError',
+        'InvalidParameterError',
+        'AuthenticationError',
+        'ThrottlingError',
+        'UpstreamError',
+      ].sort(),
     );
     const status = schema.getType('FineTuneStatus');
     expect(status && 'getValues' in status ? status.getValues().map((v) => v.name) : []).toEqual([

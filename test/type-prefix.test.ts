@@ -17,6 +17,8 @@ const OWNED = [
   'DeleteFineTuneResult',
   'DeletedFineTuneJob',
   'Error',
+  'ExportCheckpointInput',
+  'ExportCheckpointResult',
   'FineTuneCheckpoint',
   'FineTuneLogConnection',
   'FineTuneLogEdge',

@@ -12,7 +12,7 @@ import {
 /**
  * Root fields whose resolvers call the upstream: the queries (`fineTuneJobs` a few list pages, the
  * others one GET at most) and the mutations (one action each, plus the fresh read of create's
- * replay or cancel).
+ * replay, cancel or export).
  */
 export const UPSTREAM_FIELDS: ReadonlySet<string> = new Set([
   'fineTune',
@@ -22,6 +22,7 @@ export const UPSTREAM_FIELDS: ReadonlySet<string> = new Set([
   'createFineTune',
   'cancelFineTune',
   'deleteFineTune',
+  'exportFineTuneCheckpoint',
 ]);
 
 /** Job fields that cost one upstream GET per job they are asked of (a log page, the checkpoint list). */

@@ -9,19 +9,19 @@ import { type LivingDemo, type LivingDemoOptions, createLivingDemo } from './liv
 
 /**
  * A real HTTP fake of the DashScope fine-tunes endpoints: list and get, a job's logs and
- * checkpoints (`job-artifacts.ts`), and the actions create, cancel and delete (`actions.ts`), with
+ * checkpoints (`job-artifacts.ts`), and the actions create, cancel, delete and export (`actions.ts`), with
  * the documented bodies and error table, per-key tenants, page limits, injected latency and faults
  * (on every route), and a log of every call so tests can count what reached the upstream.
  */
 
-export type SimEndpoint = 'getJob' | 'listJobs' | ArtifactEndpoint | 'createJob' | 'cancelJob' | 'deleteJob' | 'other';
+export type SimEndpoint = 'getJob' | 'listJobs' | ArtifactEndpoint | 'createJob' | 'cancelJob' | 'deleteJob' | 'exportCheckpoint' | 'other';
 
 export interface SimCall {
   endpoint: SimEndpoint;
   method: string;
   /** Path and query exactly as received. */
   url: string;
-  /** Decoded job id for getJob, getJobLogs, listCheckpoints, cancelJob and deleteJob. */
+  /** Decoded job id for getJob, getJobLogs, listCheckpoints, cancelJob, deleteJob and exportCheckpoint. */
   jobId: string | null;
   /** The parsed JSON request body (create), when there was one. */
   body?: unknown;
@@ -116,7 +116,7 @@ export interface Simulator {
   advance(ms: number): void;
   /** Changes how cancel, delete and create behave from now on. */
   setActionRules(rules: ActionRules): void;
-  /** Moves every CANCELING job of a tenant that this simulator canceled to CANCELED now. */
+  /** Moves every CANCELING job of a tenant that this simulator canceled to CANCELED now (and every exporting checkpoint to SUCCEEDED). */
   settleCancels(apiKey?: string): void;
   close(): Promise<void>;
 }
@@ -135,7 +135,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const hung = new Set<ServerResponse>();
   let inFlight = 0;
   let peakInFlight = 0;
-  const actions = createJobActions(options.actions);
+  const actions = createJobActions(options.actions, {
+    list: (tenant, job) => artifacts.checkpoints(tenant, job),
+    set: (tenant, jobId, list) => artifacts.setCheckpoints(tenant, jobId, list),
+  });
 
   const server: Server = createServer((req, res) => {
     void handle(req, res);
@@ -150,7 +153,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const url = req.url ?? '/';
     if (options.control && url.startsWith('/__simulator/')) return control(url, req, res);
     const method = req.method ?? 'GET';
-    const { endpoint, jobId } = route(method, url);
+    const { endpoint, jobId, checkpoint } = route(method, url);
     // An action's body is read whole before anything else: a fault then strikes after it was sent.
     const text = method === 'GET' || method === 'HEAD' ? '' : await readBody(req);
     const apiKey = bearer(req.headers.authorization);
@@ -200,6 +203,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
     if (endpoint === 'cancelJob' && jobId !== null) return answer(actions.cancel(tenant, jobId));
     if (endpoint === 'deleteJob' && jobId !== null) return answer(actions.delete(tenant, jobId));
+    if (endpoint === 'exportCheckpoint' && jobId !== null && checkpoint !== undefined) {
+      return answer(actions.export(tenant, jobId, checkpoint, new URL(url, 'http://sim').searchParams.get('model_name')));
+    }
     const visible = workspace === null ? jobs : jobs.filter((job) => job.workspace_id === workspace);
     if (endpoint === 'getJob' && jobId !== null) {
       const job = visible.find((candidate) => candidate.job_id === jobId);
@@ -480,7 +486,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   };
 }
 
-function route(method: string, url: string): { endpoint: SimEndpoint; jobId: string | null } {
+function route(method: string, url: string): { endpoint: SimEndpoint; jobId: string | null; checkpoint?: string } {
   const path = url.split('?', 1)[0] ?? '';
   if (path === API_PREFIX) {
     if (method === 'GET') return { endpoint: 'listJobs', jobId: null };
@@ -494,6 +500,9 @@ function route(method: string, url: string): { endpoint: SimEndpoint; jobId: str
     if (id !== null && segments.length === 1 && method === 'GET') return { endpoint: 'getJob', jobId: id };
     if (id !== null && segments.length === 1 && method === 'DELETE') return { endpoint: 'deleteJob', jobId: id };
     if (id !== null && segments.length === 2 && segments[1] === 'cancel' && method === 'POST') return { endpoint: 'cancelJob', jobId: id };
+    const checkpoint = segments.length === 3 && segments[1] === 'export' ? decodeSegment(segments[2] as string) : null;
+    if (id !== null && checkpoint !== null && checkpoint !== '' && method === 'GET')
+      return { endpoint: 'exportCheckpoint', jobId: id, checkpoint };
   }
   return { endpoint: 'other', jobId: null };
 }

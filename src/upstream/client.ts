@@ -4,9 +4,28 @@ import type { FineTuneJob } from '../model/fine-tune-job.js';
 import type { LogPage } from '../model/fine-tune-log.js';
 import { toFineTuneCheckpoint } from './checkpoint-mapping.js';
 import type { UpstreamCredential } from './credential.js';
-import { decodeAcknowledgement, decodeActionJob, decodeCheckpoints, decodeJob, decodeLogPage, decodePage } from './decode.js';
+import {
+  decodeAcknowledgement,
+  decodeActionJob,
+  decodeCheckpoints,
+  decodeExportReceipt,
+  decodeJob,
+  decodeLogPage,
+  decodePage,
+} from './decode.js';
 import { isWireJob, mapOnce } from './job-mapping.js';
-import { CREATE_PATH, type ListQuery, type LogRange, cancelPath, checkpointsPath, jobPath, listPath, logsPath } from './job-path.js';
+import {
+  CREATE_PATH,
+  type ExportTarget,
+  type ListQuery,
+  type LogRange,
+  cancelPath,
+  checkpointsPath,
+  exportPath,
+  jobPath,
+  listPath,
+  logsPath,
+} from './job-path.js';
 import type { CallSignal, Send, UpstreamCallRecorder } from './layer.js';
 import type { WireCreateJob } from './wire.js';
 
@@ -38,13 +57,19 @@ export interface Acknowledged {
   requestId: string | null;
 }
 
+/** An export's answer: `submitted` false means the upstream did not take it (nothing changed). */
+export interface ExportReceipt {
+  requestId: string | null;
+  submitted: boolean;
+}
+
 /**
  * The upstream endpoints, typed, answering the gateway's model. Every failure is thrown as a
  * domain error (`errors.ts`). `recorder` is the GraphQL request the call serves (logs, traces);
  * omit it for background work.
  *
- * Reads are idempotent (retried, shared); the actions `createJob`, `cancelJob` and `deleteJob` are
- * sent as `idempotent: false`: at most once (see `retry.ts`), never shared with another call.
+ * Reads are idempotent (retried, shared); the actions `createJob`, `cancelJob`, `deleteJob` and
+ * `exportCheckpoint` (a GET that changes state) are sent as `idempotent: false`: at most once (see `retry.ts`), never shared with another call.
  */
 export interface FineTunesClient {
   getJob(id: string, credential: UpstreamCredential, signal?: SignalSource, recorder?: UpstreamCallRecorder): Promise<FetchedJob>;
@@ -74,6 +99,14 @@ export interface FineTunesClient {
   cancelJob(id: string, credential: UpstreamCredential, signal?: SignalSource, recorder?: UpstreamCallRecorder): Promise<Acknowledged>;
   /** `DELETE /fine-tunes/{id}`. */
   deleteJob(id: string, credential: UpstreamCredential, signal?: SignalSource, recorder?: UpstreamCallRecorder): Promise<Acknowledged>;
+  /** `GET /fine-tunes/{id}/export/{checkpoint}?model_name=`: whether the upstream submitted the export. */
+  exportCheckpoint(
+    id: string,
+    target: ExportTarget,
+    credential: UpstreamCredential,
+    signal?: SignalSource,
+    recorder?: UpstreamCallRecorder,
+  ): Promise<ExportReceipt>;
 }
 
 /** `utcOffset` is the zone the upstream's zone-less times are read in (see `job-mapping.ts`). */
@@ -161,6 +194,12 @@ export function createFineTunesClient(send: Send, utcOffset: string): FineTunesC
           signal: resolveSignal(signal),
           recorder,
         }),
+      );
+    },
+    async exportCheckpoint(id, target, credential, signal, recorder) {
+      const path = exportPath(id, target);
+      return decodeExportReceipt(
+        await send({ endpoint: 'exportCheckpoint', path, idempotent: false, credential, signal: resolveSignal(signal), recorder }),
       );
     },
   };

@@ -94,6 +94,20 @@ export function decodeAcknowledgement(reply: UpstreamReply): { requestId: string
   return { requestId: requestIdOf(body) };
 }
 
+/**
+ * The reply to an export (`{"output": true}`): whether the upstream submitted it (`false`: it did
+ * not, and nothing changed), or the error the vendor's table implies. Anything but a boolean
+ * `output` is a malformed reply.
+ */
+export function decodeExportReceipt(reply: UpstreamReply): { requestId: string | null; submitted: boolean } {
+  if (reply.status < 200 || reply.status > 299) throw errorFromReply(reply, ACTION_ERRORS);
+  const body = parsedBody(reply);
+  if (typeof body !== 'object' || body === null) throw badResponse(reply, 'the reply is not a JSON object');
+  const output = (body as { output?: unknown }).output;
+  if (typeof output !== 'boolean') throw badResponse(reply, 'the reply has no boolean output');
+  return { requestId: requestIdOf(body), submitted: output };
+}
+
 /** `decodeJob` for the reply to an action (create): action errors are told apart. */
 export function decodeActionJob(reply: UpstreamReply): DecodedJob {
   if (reply.status < 200 || reply.status > 299) throw errorFromReply(reply, ACTION_ERRORS);

@@ -11,8 +11,8 @@ export const MAX_LOG_LINES = 1000;
 // proxy on the way: separators, percent-escapes, whitespace and control characters.
 const UNSAFE_ID_CHARACTER = /[/\\?#%\s\p{Cc}]/u;
 
-/** Throws InvalidParameterError unless `id` is exactly one safe path segment. */
-export function assertSafeJobId(id: string): void {
+/** Throws InvalidParameterError unless `id` is exactly one safe path segment (`argument` names it). */
+export function assertSafeJobId(id: string, argument = 'id'): void {
   const problem =
     id.length === 0
       ? 'must not be empty'
@@ -24,7 +24,7 @@ export function assertSafeJobId(id: string): void {
             ? 'must not contain "/", "\\", "?", "#", "%", whitespace or control characters'
             : null;
   if (problem !== null) {
-    throw new InvalidParameterError(`Argument "id" ${problem}.`, 'InvalidParameter', null, 'id');
+    throw new InvalidParameterError(`Argument "${argument}" ${problem}.`, 'InvalidParameter', null, argument);
   }
 }
 
@@ -108,4 +108,50 @@ export function logsPath(id: string, range: LogRange): string {
 
 export function checkpointsPath(id: string): string {
   return `${jobPath(id)}/checkpoints`;
+}
+
+/** What an export names: a checkpoint of the job and the display name of the model it becomes. */
+export interface ExportTarget {
+  /** `checkpoint-{step}`, as the checkpoint list names it (`FineTuneCheckpoint.checkpoint`). */
+  checkpoint: string;
+  /** The console's display name (`model_name`), not the deployable id. */
+  modelName: string;
+}
+
+export const MAX_CHECKPOINT_NAME_LENGTH = 128;
+export const MAX_EXPORT_MODEL_NAME_LENGTH = 128;
+const CHECKPOINT_NAME = /^[A-Za-z0-9._-]+$/;
+/** The vendor: letters, digits, `_` and `-`. */
+const EXPORT_MODEL_NAME = /^[\p{L}\p{N}_-]+$/u;
+
+/** Throws InvalidParameterError (arguments `input.checkpoint`, `input.modelName`) unless both can be sent. */
+export function assertValidExportTarget(target: ExportTarget): void {
+  const { checkpoint, modelName } = target;
+  if (
+    checkpoint.length === 0 ||
+    checkpoint.length > MAX_CHECKPOINT_NAME_LENGTH ||
+    !CHECKPOINT_NAME.test(checkpoint) ||
+    checkpoint.includes('..')
+  ) {
+    throw new InvalidParameterError(
+      `Argument "input.checkpoint" must be a checkpoint name such as "checkpoint-160": 1 to ${MAX_CHECKPOINT_NAME_LENGTH} letters, digits, ".", "_" or "-".`,
+      'InvalidParameter',
+      null,
+      'input.checkpoint',
+    );
+  }
+  if (modelName.length === 0 || modelName.length > MAX_EXPORT_MODEL_NAME_LENGTH || !EXPORT_MODEL_NAME.test(modelName)) {
+    throw new InvalidParameterError(
+      `Argument "input.modelName" must be 1 to ${MAX_EXPORT_MODEL_NAME_LENGTH} letters, digits, "_" or "-".`,
+      'InvalidParameter',
+      null,
+      'input.modelName',
+    );
+  }
+}
+
+/** `GET` here exports the checkpoint (a GET that changes state: never repeated, never shared). */
+export function exportPath(id: string, target: ExportTarget): string {
+  assertValidExportTarget(target);
+  return `${jobPath(id)}/export/${encodeURIComponent(target.checkpoint)}?model_name=${encodeURIComponent(target.modelName)}`;
 }

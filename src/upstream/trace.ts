@@ -21,6 +21,7 @@ export const UPSTREAM_ROUTES: Record<Endpoint, { method: 'GET' | 'POST' | 'DELET
   createJob: { method: 'POST', route: '/api/v1/fine-tunes' },
   cancelJob: { method: 'POST', route: '/api/v1/fine-tunes/{job_id}/cancel' },
   deleteJob: { method: 'DELETE', route: '/api/v1/fine-tunes/{job_id}' },
+  exportCheckpoint: { method: 'GET', route: '/api/v1/fine-tunes/{job_id}/export/{checkpoint}' },
 };
 
 /** Our attribute for the upstream's request id (support tickets quote it). */
