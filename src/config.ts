@@ -497,7 +497,7 @@ export const VARIABLES = {
     default: 50,
     parse: int(1, 10_000),
     meaning:
-      'Upstream-hitting fields (`fineTune`, `fineTunes`, and the mutations `createFineTune`, `cancelFineTune`, `deleteFineTune`) per operation (HTTP 400 `UPSTREAM_FIELD_LIMIT` beyond).',
+      "Upstream calls one operation may cost: `fineTune`, `fineTunes`, `fineTuneJobs`, `node`, the mutations (`createFineTune`, `cancelFineTune`, `deleteFineTune`, `exportFineTuneCheckpoint`), and a job's `logs` and `checkpoints` once per job asked of (HTTP 400 `UPSTREAM_FIELD_LIMIT` beyond).",
   }),
   GRAPHQL_MAX_ENTITY_IDS: variable({
     group: 'Limits',

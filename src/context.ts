@@ -2,6 +2,7 @@ import type { FineTuneActions } from './actions/fine-tune-actions.js';
 import type { Config } from './config.js';
 import { AuthenticationError } from './errors.js';
 import type { JobStatusHub } from './live/job-status-hub.js';
+import type { LogTailHub } from './live/log-tail-hub.js';
 import { type JobLoader, createJobLoader } from './loaders/job-loader.js';
 import type { GatewayMetrics } from './telemetry/metrics.js';
 import { RequestRecorder } from './telemetry/request-recorder.js';
@@ -22,6 +23,8 @@ export interface Context {
   loaders: Loaders | null;
   /** Shared job pollers behind the `fineTuneStatus` subscription (one per credential and job). */
   jobStatus: JobStatusHub;
+  /** Shared log pollers behind the `fineTuneLogs` subscription (one per credential and job). */
+  logTail: LogTailHub;
   /** The job lifecycle's actions behind the mutations (create, cancel, delete). */
   actions: FineTuneActions;
   /** Aborts when the client goes away; unlike `deadline`, no time limit (subscriptions outlive it). */
@@ -49,6 +52,7 @@ export interface ContextDeps {
   client: FineTunesClient;
   resolveCredential: CredentialResolver;
   jobStatus: JobStatusHub;
+  logTail: LogTailHub;
   actions: FineTuneActions;
   metrics?: GatewayMetrics | undefined;
 }
@@ -139,7 +143,7 @@ export interface Caller {
 
 /** `recorder` comes from the request telemetry; without one the request gets its own. */
 export function createContext(deps: ContextDeps, caller: Caller, recorder = new RequestRecorder()): Context {
-  const { config, client, jobStatus, actions, metrics } = deps;
+  const { config, client, jobStatus, logTail, actions, metrics } = deps;
   const credential = deps.resolveCredential(caller.authorization);
   // A derived signal rather than the request's own: the server adapter's request signal is a
   // lazy stand-in whose own listeners stop firing once any signal derives from it. Built on first
@@ -159,7 +163,7 @@ export function createContext(deps: ContextDeps, caller: Caller, recorder = new 
             onBatch: batchSize ? (size) => batchSize.observe({ loader: 'job' }, size) : undefined,
           }),
         );
-  return { config, client, credential, deadline, loaders, jobStatus, actions, requestSignal, recorder };
+  return { config, client, credential, deadline, loaders, jobStatus, logTail, actions, requestSignal, recorder };
 }
 
 function onAbortOf(signal: AbortSignal, listener: (reason: unknown) => void): () => void {

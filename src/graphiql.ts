@@ -2,9 +2,13 @@ import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { brotliCompress, constants as zlibConstants, gzip } from 'node:zlib';
 import type { GraphiQLOptions } from 'graphql-yoga';
+import { encodeLogCursor } from './schema/log-cursor.js';
 
 /** The vendor's example job: present in the simulator's demo data, so the tour runs as-is. */
 export const EXAMPLE_JOB_ID = 'ft-202410291653-1c7f';
+
+/** The cursor of the example job's 1245th log line: its tail in the tour sends the last 5 lines (of 1250 in the simulator). */
+export const EXAMPLE_TAIL_AFTER = encodeLogCursor(1244);
 
 /** The operations GraphiQL opens with: a tour of the API for a frontend engineer. */
 export const GRAPHIQL_DEFAULT_QUERY = `# Fine-tuning jobs over GraphQL.
@@ -73,6 +77,37 @@ subscription WatchJob($id: ID! = "${EXAMPLE_JOB_ID}") {
     ... on FineTuneJob { id status isTerminal endedAt }
     ... on Error { message code requestId }
   }
+}
+
+# A job page: the job at once, its log and checkpoints
+# in a later part of the same response (@defer).
+query JobPage($id: ID! = "${EXAMPLE_JOB_ID}") {
+  fineTune(id: $id) {
+    __typename
+    ... on FineTuneJob {
+      id status model endedAt
+      ... @defer {
+        logs(first: 20) {
+          totalCount
+          pageInfo { hasNextPage endCursor }
+          edges { node { offset text } }
+        }
+        checkpoints { id step status modelName }
+      }
+    }
+    ... on Error { message code requestId }
+  }
+}
+
+# Tail a job's log over Server-Sent Events: each new
+# line once, in order; completes when the job has ended
+# and its last line was sent. \`after\` resumes after a
+# line's cursor (here: the example job's last 5 lines).
+subscription TailLogs(
+  $id: ID! = "${EXAMPLE_JOB_ID}"
+  $after: String = "${EXAMPLE_TAIL_AFTER}"
+) {
+  fineTuneLogs(id: $id, after: $after) { offset text cursor }
 }
 
 # Actions are mutations (POST only). This creates a

@@ -1,4 +1,6 @@
+import { setMaxListeners } from 'node:events';
 import type { TracerProvider } from '@opentelemetry/api';
+import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
 import { createFineTuneActions } from './actions/fine-tune-actions.js';
 import { createMemoryIdempotencyStore } from './actions/idempotency-store.js';
 import { createServerAdapter } from '@whatwg-node/server';
@@ -16,6 +18,7 @@ import { CompiledOperations } from './execution/compiled-operations.js';
 import { GRAPHIQL_OPTIONS, type GraphiQLPageSource, createGraphiQLPage } from './graphiql.js';
 import { type FrontCounts, type NodeHandler, type ServerContext, createNodeFront, onResponseClose } from './http/node-front.js';
 import { type JobStatusHub, createJobStatusHub } from './live/job-status-hub.js';
+import { type LogTailHub, createLogTailHub } from './live/log-tail-hub.js';
 import type { Logger } from './logger.js';
 import { DOCUMENT_ID_PARAM, loadPersistedOperations, usePersistedOperationsManifest } from './persisted-operations.js';
 import { createMaskError, createYogaLogger } from './plugins/mask-error.js';
@@ -68,6 +71,8 @@ export interface Gateway {
   metrics: GatewayMetrics;
   /** The pollers behind the `fineTuneStatus` subscription. */
   jobStatus: JobStatusHub;
+  /** The pollers behind the `fineTuneLogs` subscription. */
+  logTail: LogTailHub;
   /** Live subscriptions now, counted against GRAPHQL_MAX_SUBSCRIPTIONS(_PER_CLIENT). */
   subscriptions: SubscriptionCounts;
   /** The GraphiQL page (null when it is off), built on the first visit. */
@@ -122,6 +127,13 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     timeoutMs: config.timeoutMs,
     logger: deps.logger,
   });
+  const logTail = createLogTailHub({
+    client,
+    jobStatus,
+    intervalMs: config.pollIntervalMs,
+    timeoutMs: config.timeoutMs,
+    logger: deps.logger,
+  });
   const actions = createFineTuneActions({
     client,
     jobStatus,
@@ -129,10 +141,12 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     timeoutMs: config.timeoutMs,
     logger: deps.logger,
   });
-  const contextDeps = { config, client, jobStatus, actions, metrics, resolveCredential: createCredentialResolver(config) };
+  const contextDeps = { config, client, jobStatus, logTail, actions, metrics, resolveCredential: createCredentialResolver(config) };
   let draining = false;
   // Aborted by drain(): live subscriptions end with a going-away notice (use-shutdown-notice.ts).
   const drained = new AbortController();
+  // One listener per live subscription (use-shutdown-notice.ts): hundreds are expected, not a leak.
+  setMaxListeners(0, drained.signal);
 
   // Ready while serving, also while the upstream circuit is open: the outage is shared by every
   // replica, so taking them all out of a load balancer would turn typed errors into refused connections.
@@ -198,6 +212,8 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       useOperationLimits(config.limits),
       useEntitiesLimit(config.limits.maxEntityIds),
       subscriptionLimits.plugin,
+      // `@defer` and `@stream`: answered as multipart/mixed (or SSE) parts, always on graphql-js.
+      useDeferStream(),
       useCompiledExecution(compiled),
       useDeadlineRelease(),
       useShutdownNotice(drained.signal),
@@ -248,6 +264,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     client,
     metrics,
     jobStatus,
+    logTail,
     subscriptions: subscriptionLimits.counts,
     graphiql,
     health,
@@ -256,10 +273,12 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       // First the notice to every live subscription, then the pollers behind them stop (a
       // subscription's own return() may wait behind a pending poll).
       drained.abort();
+      logTail.close();
       jobStatus.close();
     },
     close: () => {
       closing ??= (async () => {
+        logTail.close();
         jobStatus.close();
         await upstream.close();
       })();

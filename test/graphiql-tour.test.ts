@@ -20,12 +20,15 @@ describe("GraphiQL's tour", () => {
   const run = (operationName: string, variables?: Record<string, unknown>) =>
     stack.raw({ query: GRAPHIQL_DEFAULT_QUERY, operationName, variables });
 
-  it('has the queries, the subscription and the create and cancel mutations', () => {
+  it('has the queries, the subscriptions and the create and cancel mutations', () => {
     expect(operations.map((operation) => `${operation.operation} ${operation.name?.value}`)).toEqual([
       'query RecentJobs',
       'query OneJob',
       'query MissingJob',
       'subscription WatchJob',
+      // JobPage (@defer) is validated, and TailLogs run, in test/log-tail-subscription.test.ts.
+      'query JobPage',
+      'subscription TailLogs',
       'mutation CreateJob',
       'mutation CancelJob',
       'query InvalidPage',

@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CancelJobDocument, CreateJobDocument, DeleteJobDocument, JobByIdDocument, JobsPageDocument } from './generated/graphql.js';
+import {
+  CancelJobDocument,
+  CreateJobDocument,
+  DeleteJobDocument,
+  ExportCheckpointDocument,
+  JobByIdDocument,
+  JobsPageDocument,
+} from './generated/graphql.js';
 import { sampleValue } from './support/prometheus.js';
 import { NO_CACHE, type Stack, startStack } from './support/stack.js';
 
@@ -130,6 +137,24 @@ describe('/metrics (Prometheus text) after real traffic', () => {
     expect(delta('gateway_upstream_requests_total', { endpoint: 'deleteJob', status: '400' })).toBe(1);
     expect(delta('gateway_upstream_request_duration_seconds_count', { endpoint: 'createJob', status: '200' })).toBe(1);
     expect(delta('gateway_graphql_errors_total', { kind: 'union', type: 'UnsupportedOperationError' })).toBe(1);
+  });
+
+  it('names the export mutation and its endpoint: exportCheckpoint', async () => {
+    const before = await stack.scrape();
+    const input = { jobId: 'ft-202410291653-1c7f', checkpoint: 'checkpoint-160', modelName: 'metrics-export' };
+    const exported = await stack.query(ExportCheckpointDocument, { input });
+    expect(exported.data?.exportFineTuneCheckpoint.__typename).toBe('FineTuneCheckpoint');
+    stack.sim.inject({ endpoint: 'exportCheckpoint', times: 1, action: { kind: 'status', status: 500, code: 'InternalError' } });
+    const failed = await stack.query(ExportCheckpointDocument, { input: { ...input, checkpoint: 'checkpoint-320' } });
+    expect(failed.data?.exportFineTuneCheckpoint.__typename).toBe('UpstreamError');
+
+    const after = await stack.scrape();
+    const delta = (name: string, labels: Record<string, string>) => sampleValue(after, name, labels) - sampleValue(before, name, labels);
+    expect(delta('graphql_envelop_request', { operationName: 'ExportCheckpoint', operationType: 'mutation' })).toBe(2);
+    expect(delta('gateway_upstream_requests_total', { endpoint: 'exportCheckpoint', status: '200' })).toBe(1);
+    expect(delta('gateway_upstream_requests_total', { endpoint: 'exportCheckpoint', status: '500' })).toBe(1);
+    expect(delta('gateway_upstream_requests_total', { endpoint: 'listCheckpoints', status: '200' })).toBe(1);
+    expect(delta('gateway_upstream_request_duration_seconds_count', { endpoint: 'exportCheckpoint', status: '200' })).toBe(1);
   });
 
   it('shows a request in flight while it waits for the upstream, and none after', async () => {

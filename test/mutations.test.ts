@@ -11,6 +11,7 @@ import {
   DeleteJobDocument,
   JobByIdDocument,
   JobsPageDocument,
+  TailJobLogsDocument,
   WatchJobStatusDocument,
 } from './generated/graphql.js';
 import { subscribe } from './support/sse.js';
@@ -462,6 +463,42 @@ describe('mutations: caches of running jobs and live subscribers', () => {
       const events = await subscription.rest(2_000);
       expect(events.map((event) => event.data?.fineTuneStatus)).toEqual([expect.objectContaining({ __typename: 'NotFoundError' })]);
       expect(subscription.completed).toBe(true);
+    } finally {
+      subscription.close();
+    }
+  });
+
+  it('a log tail of a job canceled at once sends the lines written before the cancel, then completes', async () => {
+    stack.sim.setActionRules({ cancelingMs: 0 });
+    const id = runningJob(stack);
+    const written = stack.sim.logs(id).length;
+    const subscription = await subscribe(`${stack.url}/graphql`, TailJobLogsDocument, { id, after: null });
+    try {
+      for (let i = 0; i < written; i += 1) expect((await subscription.next())?.errors).toBeUndefined();
+      stack.sim.appendLogs(id, ['last words']);
+      expect((await stack.query(CancelJobDocument, { id })).data?.cancelFineTune).toMatchObject({ status: 'CANCELED' });
+      // The status hub hands the tail the cancel's fresh read: it reads the log to its end without waiting for a poll.
+      const events = await subscription.rest(2_000);
+      expect(events.map((event) => event.data?.fineTuneLogs.text)).toEqual(['last words']);
+      expect(subscription.completed).toBe(true);
+    } finally {
+      subscription.close();
+    }
+  });
+
+  it('a log tail of a deleted job learns at once that it is gone (NotFound)', async () => {
+    stack.sim.setActionRules({ deleteRule: 'active-only' });
+    const id = runningJob(stack);
+    const written = stack.sim.logs(id).length;
+    const subscription = await subscribe(`${stack.url}/graphql`, TailJobLogsDocument, { id, after: null });
+    try {
+      for (let i = 0; i < written; i += 1) expect((await subscription.next())?.errors).toBeUndefined();
+      expect((await stack.query(DeleteJobDocument, { id })).data?.deleteFineTune.__typename).toBe('DeletedFineTuneJob');
+      const events = await subscription.rest(2_000);
+      expect(events).toHaveLength(1);
+      expect(events[0]?.errors?.[0]?.extensions).toMatchObject({ code: 'NotFound' });
+      expect(subscription.completed).toBe(true);
+      expect(stack.gateway.logTail.pollers).toBe(0);
     } finally {
       subscription.close();
     }

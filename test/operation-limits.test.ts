@@ -48,6 +48,49 @@ describe('operation limits (graphql-armor + upstream-field cost)', () => {
     );
   });
 
+  it('logs and checkpoints count one upstream call per job they are asked of', async () => {
+    // 1 list call + 100 jobs x (one log page + the checkpoint list) = 201.
+    await refused(
+      '{ fineTunes(page: { size: 100 }) { ... on JobConnection { nodes { id logs { totalCount } checkpoints { id } } } } }',
+      /201 upstream-backed fields .* at most 50/,
+    );
+    // A variable page size counts as the largest page; two aliases of logs count twice.
+    await refused(
+      'query ($page: PageInput) { fineTunes(page: $page) { ... on JobConnection { nodes { logs { totalCount } } } } }',
+      /101 upstream-backed fields/,
+    );
+    const aliases = Array.from({ length: 50 }, (_, i) => `l${i}: logs(first: 1) { totalCount }`).join(' ');
+    await refused(`{ fineTune(id: "ft-1") { ... on FineTuneJob { ${aliases} } } }`, /51 upstream-backed fields/);
+  });
+
+  it('logs and checkpoints count per job under fineTuneJobs (its first or last), node and the mutations', async () => {
+    const job = 'logs { totalCount } checkpoints { id }';
+    // 1 + 30 jobs x 2.
+    await refused(`{ fineTuneJobs(first: 30) { edges { node { ${job} } } } }`, /61 upstream-backed fields/);
+    await refused(`{ fineTuneJobs(last: 25) { edges { node { ${job} } } } }`, /51 upstream-backed fields/);
+    // No size: the default 10 jobs; a variable size: the most, 100.
+    await refused(`query ($n: Int) { fineTuneJobs(first: $n) { edges { node { logs { totalCount } } } } }`, /101 upstream-backed fields/);
+    const nodes = Array.from({ length: 17 }, (_, i) => `n${i}: node(id: "ft-${i}") { ... on FineTuneJob { ${job} } }`).join(' ');
+    await refused(`{ ${nodes} }`, /51 upstream-backed fields/);
+    const cancels = Array.from(
+      { length: 26 },
+      (_, i) => `c${i}: cancelFineTune(id: "ft-${i}") { ... on FineTuneJob { logs { totalCount } } }`,
+    );
+    await refused(`mutation { ${cancels.join(' ')} }`, /52 upstream-backed fields/);
+  });
+
+  it('a job page with its logs and checkpoints, or a default page of jobs with theirs, stays allowed', async () => {
+    for (const query of [
+      '{ fineTune(id: "ft-202410291653-1c7f") { ... on FineTuneJob { id logs(first: 5) { totalCount } checkpoints { id } } } }',
+      // 1 + 20: a page of jobs (past the ones the next test loads, which must not be cached) with their checkpoints.
+      '{ fineTunes(page: { size: 20, number: 3 }) { ... on JobConnection { nodes { id checkpoints { id } } } } }',
+    ]) {
+      const { status, body } = await stack.raw({ query });
+      expect(status).toBe(200);
+      expect(body.errors).toBeUndefined();
+    }
+  });
+
   it('mutations count towards the upstream-field limit: 51 aliased actions are refused before any of them runs', async () => {
     const cancels = (n: number) => Array.from({ length: n }, (_, i) => `c${i}: cancelFineTune(id: "ft-${i}") { __typename }`).join(' ');
     await refused(`mutation { ${cancels(51)} }`, /51 upstream-backed fields .* at most 50/);
@@ -172,6 +215,16 @@ describe('operation limits (graphql-armor + upstream-field cost)', () => {
     for (let i = 0; i < 20; i += 1) expect(body.data[`job${i}`]).toMatchObject({ __typename: 'FineTuneJob', id: ids[i] });
     expect(stack.sim.count('getJob')).toBe(20);
     expect(stack.sim.count('listJobs')).toBe(1);
+  });
+
+  // After the test above: the list call behind fineTuneJobs keeps the jobs it read, which that test must fetch itself.
+  it("a default fineTuneJobs page with each job's logs and checkpoints (1 + 10 x 2) stays allowed", async () => {
+    const { status, body } = await stack.raw({
+      query: '{ fineTuneJobs { edges { node { id logs { totalCount } checkpoints { id } } } } }',
+    });
+    expect(status).toBe(200);
+    expect(body.errors).toBeUndefined();
+    expect(body.data.fineTuneJobs.edges).toHaveLength(10);
   });
 
   it("GraphiQL's full introspection query is allowed", async () => {

@@ -8,6 +8,7 @@ import {
   CancelJobDocument,
   CreateJobDocument,
   DeleteJobDocument,
+  ExportCheckpointDocument,
   JobDetailsDocument,
   JobListDocument,
   JobStatusDocument,
@@ -133,6 +134,25 @@ describe('PERSISTED_OPERATIONS_ONLY=true: only trusted documents run', () => {
     const { deleteFineTune } = await client.request(DeleteJobDocument, { id: createFineTune.id });
     expect(deleteFineTune).toEqual({ __typename: 'DeletedFineTuneJob', id: createFineTune.id });
     expect(stack.sim.calls.slice(since).map((call) => call.endpoint)).toEqual(['createJob', 'cancelJob', 'getJob', 'deleteJob']);
+
+    // The export by id too; as text it is refused before any upstream call.
+    const input = { jobId: EXAMPLE_JOB_ID, checkpoint: 'checkpoint-160', modelName: 'persisted-export' };
+    const { exportFineTuneCheckpoint } = await client.request(ExportCheckpointDocument, { input });
+    expect(exportFineTuneCheckpoint).toMatchObject({
+      __typename: 'FineTuneCheckpoint',
+      checkpoint: 'checkpoint-160',
+      status: 'PROCESSING',
+    });
+    const exportAsText = await stack.raw({ query: manifest[documentId(ExportCheckpointDocument)], variables: { input } });
+    expect(exportAsText.body.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_ONLY');
+    expect(stack.sim.calls.slice(since).map((call) => call.endpoint)).toEqual([
+      'createJob',
+      'cancelJob',
+      'getJob',
+      'deleteJob',
+      'exportCheckpoint',
+      'listCheckpoints',
+    ]);
   });
 
   it('serves no GraphiQL (it could not even introspect)', async () => {
@@ -191,7 +211,15 @@ describe('a manifest without PERSISTED_OPERATIONS_ONLY: both ids and text run', 
 describe('the manifest', () => {
   it('is what codegen wrote: every id is the SHA-256 of its document, one per example operation', () => {
     const operations = loadPersistedOperations(MANIFEST);
-    const documents = [JobListDocument, JobDetailsDocument, JobStatusDocument, CreateJobDocument, CancelJobDocument, DeleteJobDocument];
+    const documents = [
+      JobListDocument,
+      JobDetailsDocument,
+      JobStatusDocument,
+      CreateJobDocument,
+      CancelJobDocument,
+      DeleteJobDocument,
+      ExportCheckpointDocument,
+    ];
     expect(operations.size).toBe(documents.length);
     for (const document of documents) {
       expect(operations.has(hexOf(documentId(document)))).toBe(true);

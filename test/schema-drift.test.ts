@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { type GraphQLObjectType, isInterfaceType, isObjectType, isUnionType } from 'graphql';
+import { type GraphQLObjectType, isInputObjectType, isInterfaceType, isObjectType, isUnionType } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { FEDERATION_ROOT_FIELDS, FEDERATION_TYPES } from '../src/schema/client-schema.js';
 import { createClientSchema, schema } from '../src/schema/index.js';
@@ -82,6 +82,20 @@ const CONTRACT: Record<string, Record<string, string>> = {
   AuthenticationError: { message: 'String!', code: 'String!', requestId: 'String' },
   ThrottlingError: { message: 'String!', code: 'String!', requestId: 'String', retryAfter: 'Int' },
   UpstreamError: { message: 'String!', code: 'String!', requestId: 'String', httpStatus: 'Int' },
+  // Additions (contract.md): logs, checkpoints, the log tail.
+  FineTuneLogConnection: { edges: '[FineTuneLogEdge!]!', pageInfo: 'PageInfo!', totalCount: 'Int' },
+  FineTuneLogEdge: { cursor: 'String!', node: 'FineTuneLogLine!' },
+  FineTuneLogLine: { offset: 'Int!', text: 'String!' },
+  FineTuneCheckpoint: {
+    id: 'ID!',
+    step: 'Int',
+    status: 'String!',
+    checkpoint: 'String',
+    modelName: 'String',
+    fullName: 'String',
+    createdAt: 'DateTime',
+    expiresAt: 'DateTime',
+  },
 };
 
 describe('the public contract', () => {
@@ -98,6 +112,16 @@ describe('the public contract', () => {
     const query = schema.getQueryType()!.getFields();
     expect(query.fineTunes!.args.map((arg) => `${arg.name}: ${String(arg.type)}`)).toEqual(['model: String', 'page: PageInput']);
     expect(query.fineTune!.args.map((arg) => `${arg.name}: ${String(arg.type)}`)).toEqual(['id: ID!']);
+    const job = (schema.getType('FineTuneJob') as GraphQLObjectType).getFields();
+    expect(String(job.logs!.type)).toBe('FineTuneLogConnection');
+    expect(job.logs!.args.map((arg) => `${arg.name}: ${String(arg.type)} = ${JSON.stringify(arg.defaultValue)}`)).toEqual([
+      'first: Int = 100',
+      'after: String = undefined',
+    ]);
+    expect(String(job.checkpoints!.type)).toBe('[FineTuneCheckpoint!]');
+    const logTail = schema.getSubscriptionType()!.getFields().fineTuneLogs!;
+    expect(String(logTail.type)).toBe('FineTuneLogLine!');
+    expect(logTail.args.map((arg) => `${arg.name}: ${String(arg.type)}`)).toEqual(['id: ID!', 'after: String']);
     const members = (name: string) => {
       const union = schema.getType(name);
       if (!isUnionType(union)) throw new Error(`${name} is not a union`);
@@ -108,6 +132,28 @@ describe('the public contract', () => {
     );
     expect(members('FineTunesResult')).toEqual(
       ['JobConnection', 'InvalidParameterError', 'AuthenticationError', 'ThrottlingError', 'UpstreamError'].sort(),
+    );
+    // Addition (contract.md): exportFineTuneCheckpoint(input: ExportCheckpointInput!): ExportCheckpointResult!
+    const exportField = schema.getMutationType()!.getFields().exportFineTuneCheckpoint!;
+    expect(String(exportField.type)).toBe('ExportCheckpointResult!');
+    expect(exportField.args.map((arg) => `${arg.name}: ${String(arg.type)}`)).toEqual(['input: ExportCheckpointInput!']);
+    const exportInput = schema.getType('ExportCheckpointInput');
+    if (!isInputObjectType(exportInput)) throw new Error('ExportCheckpointInput is not an input type');
+    expect(Object.values(exportInput.getFields()).map((field) => `${field.name}: ${String(field.type)}`)).toEqual([
+      'jobId: ID!',
+      'checkpoint: String!',
+      'modelName: String!',
+    ]);
+    expect(members('ExportCheckpointResult')).toEqual(
+      [
+        'FineTuneCheckpoint',
+        'NotFoundError',
+        'UnsupportedOperationError',
+        'InvalidParameterError',
+        'AuthenticationError',
+        'ThrottlingError',
+        'UpstreamError',
+      ].sort(),
     );
     const status = schema.getType('FineTuneStatus');
     expect(status && 'getValues' in status ? status.getValues().map((v) => v.name) : []).toEqual([

@@ -135,7 +135,9 @@ describe('the supergraph: fine-tunes + deployments, composed and queried through
 
   it('exposes the mutations: composed into the supergraph and run through the router, the job extended by the other subgraph', async () => {
     expect(composition.supergraphSdl).toMatch(/type Mutation\s+@join__type\(graph: FINE_TUNES\)/);
-    for (const field of ['createFineTune', 'cancelFineTune', 'deleteFineTune']) expect(composition.supergraphSdl).toContain(`${field}(`);
+    for (const field of ['createFineTune', 'cancelFineTune', 'deleteFineTune', 'exportFineTuneCheckpoint']) {
+      expect(composition.supergraphSdl).toContain(`${field}(`);
+    }
     expect(composeWithTheGuild(subgraphs)).toMatch(/type Mutation @join__type\(graph: FINE_TUNES\)/);
 
     const creates = stack.sim.count('createJob');
@@ -160,6 +162,21 @@ describe('the supergraph: fine-tunes + deployments, composed and queried through
     expect(canceled.data.cancelFineTune).toMatchObject({ __typename: 'FineTuneJob', status: 'CANCELING' });
     const refused = await gateway.query(`mutation { deleteFineTune(id: "${MISSING_JOB}") { __typename ... on Error { code requestId } } }`);
     expect(refused.data.deleteFineTune).toMatchObject({ __typename: 'NotFoundError', code: 'NotFound', requestId: expect.any(String) });
+
+    const exports = stack.sim.count('exportCheckpoint');
+    const exported = await gateway.query(
+      `mutation ($input: ExportCheckpointInput!) {
+        exportFineTuneCheckpoint(input: $input) { __typename ... on FineTuneCheckpoint { id status } ... on Error { code } }
+      }`,
+      { input: { jobId: 'ft-202410291653-1c7f', checkpoint: 'checkpoint-160', modelName: 'supergraph-export' } },
+    );
+    expect(exported.errors).toBeUndefined();
+    expect(exported.data.exportFineTuneCheckpoint).toEqual({
+      __typename: 'FineTuneCheckpoint',
+      id: 'ft-202410291653-1c7f:checkpoint-160',
+      status: 'PROCESSING',
+    });
+    expect(stack.sim.count('exportCheckpoint') - exports).toBe(1);
   });
 
   it('stayed on 127.0.0.1: no telemetry, usage report, CDN or metadata probe left the process', () => {

@@ -5,7 +5,7 @@ import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpa
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_OTLP_TRACES_ENDPOINT, loadConfig } from '../src/config.js';
 import { createTracerProvider } from '../src/telemetry/tracing.js';
-import { CancelJobDocument, CreateJobDocument, JobByIdDocument } from './generated/graphql.js';
+import { CancelJobDocument, CreateJobDocument, ExportCheckpointDocument, JobByIdDocument } from './generated/graphql.js';
 import { createLogCapture } from './support/log-capture.js';
 import { NO_CACHE, type Stack, startStack } from './support/stack.js';
 
@@ -119,6 +119,22 @@ describe('OpenTelemetry spans (in-memory exporter)', () => {
       upstreamCalls: 2,
       traceId: operation.spanContext().traceId,
     });
+  });
+
+  it('names the export: its upstream GET by route (never the checkpoint or model name), then the checkpoint list', async () => {
+    const input = { jobId: 'ft-202410291653-1c7f', checkpoint: 'checkpoint-160', modelName: 'traced-export' };
+    expect((await stack.query(ExportCheckpointDocument, { input })).data?.exportFineTuneCheckpoint.__typename).toBe('FineTuneCheckpoint');
+    const operation = serverSpan();
+    expect(operation.name).toBe('mutation ExportCheckpoint');
+    expect(operation.attributes).toMatchObject({ 'graphql.operation.type': 'mutation', 'gateway.upstream.calls': 2 });
+    const upstream = spans().filter((span) => span.kind === SpanKind.CLIENT);
+    expect(upstream.map((span) => span.name)).toEqual([
+      'GET /api/v1/fine-tunes/{job_id}/export/{checkpoint}',
+      'GET /api/v1/fine-tunes/{job_id}/checkpoints',
+    ]);
+    expect(upstream.map((span) => span.attributes['dashscope.endpoint'])).toEqual(['exportCheckpoint', 'listCheckpoints']);
+    expect(upstream[0]?.attributes).toMatchObject({ 'http.request.method': 'GET', 'http.response.status_code': 200 });
+    expect(logs.requestLines().at(-1)).toMatchObject({ operationName: 'ExportCheckpoint', operationType: 'mutation', upstreamCalls: 2 });
   });
 
   it('continues the trace of an incoming traceparent (a federation router, a traced frontend)', async () => {

@@ -36,6 +36,15 @@
       "UnsupportedOperationError",
       "UpstreamError"
     ],
+    "ExportCheckpointResult": [
+      "AuthenticationError",
+      "FineTuneCheckpoint",
+      "InvalidParameterError",
+      "NotFoundError",
+      "ThrottlingError",
+      "UnsupportedOperationError",
+      "UpstreamError"
+    ],
     "FineTuneResult": [
       "AuthenticationError",
       "FineTuneJob",
@@ -87,6 +96,15 @@
     "Error": [
       "AuthenticationError",
       "ConflictError",
+      "InvalidParameterError",
+      "NotFoundError",
+      "ThrottlingError",
+      "UnsupportedOperationError",
+      "UpstreamError"
+    ],
+    "ExportCheckpointResult": [
+      "AuthenticationError",
+      "FineTuneCheckpoint",
       "InvalidParameterError",
       "NotFoundError",
       "ThrottlingError",

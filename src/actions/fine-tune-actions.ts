@@ -2,9 +2,11 @@ import { createHash } from 'node:crypto';
 import { ConflictError, GatewayError, NotFoundError, UpstreamError } from '../errors.js';
 import type { JobStatusHub } from '../live/job-status-hub.js';
 import type { Logger } from '../logger.js';
+import type { FineTuneCheckpoint } from '../model/fine-tune-checkpoint.js';
 import type { FineTuneJob } from '../model/fine-tune-job.js';
-import type { FineTunesClient } from '../upstream/client.js';
+import type { CheckpointList, FineTunesClient } from '../upstream/client.js';
 import type { UpstreamCredential } from '../upstream/credential.js';
+import type { ExportTarget } from '../upstream/job-path.js';
 import {
   CIRCUIT_OPEN,
   type CallSignal,
@@ -17,8 +19,8 @@ import { type CreateJobInput, assertValidIdempotencyKey, toCreateBody } from './
 import { type IdempotencyEntry, type IdempotencyStore, IdempotencyStoreFull } from './idempotency-store.js';
 
 /**
- * The job lifecycle's actions, behind the `createFineTune`, `cancelFineTune` and `deleteFineTune`
- * mutations: each one upstream call sent at most once (the client marks them `idempotent: false`),
+ * The job lifecycle's actions, behind the `createFineTune`, `cancelFineTune`, `deleteFineTune` and
+ * `exportFineTuneCheckpoint` mutations: each one upstream call sent at most once (the client marks them `idempotent: false`),
  * then whatever keeps the gateway's views true.
  *
  * - create: the input is checked first (no call for bad input); with an `idempotencyKey`, the key
@@ -30,6 +32,8 @@ import { type IdempotencyEntry, type IdempotencyStore, IdempotencyStoreFull } fr
  *   the job's status watchers at once.
  * - delete: the acknowledgement; the job's status watchers are polled at once (and learn that it
  *   is gone).
+ * - export: the upstream's `true` (submitted), then the checkpoint read fresh from the job's
+ *   checkpoint list; its `false` (not submitted, nothing changed) is an `UpstreamError`.
  *
  * An action runs on its own deadline (`timeoutMs`), not the client's connection: once sent, its
  * answer is worth waiting for (an idempotency key must record what really happened).
@@ -38,6 +42,12 @@ export interface FineTuneActions {
   create(input: CreateJobInput, call: ActionCall): Promise<FineTuneJob>;
   cancel(id: string, call: ActionCall): Promise<FineTuneJob>;
   delete(id: string, call: ActionCall): Promise<{ id: string }>;
+  export(input: ExportInput, call: ActionCall): Promise<FineTuneCheckpoint>;
+}
+
+/** Which checkpoint of which job to export, and the model name to give it. */
+export interface ExportInput extends ExportTarget {
+  jobId: string;
 }
 
 /** Who asks, and what bounds the reads around the action. */
@@ -181,7 +191,7 @@ export function createFineTuneActions(options: FineTuneActionsOptions): FineTune
       try {
         job = (await client.getJob(id, call.credential, call.signal, call.recorder)).job;
       } catch (error) {
-        throw readBackFailed(error);
+        throw readBackFailed('The job was canceled', error);
       }
       jobStatus.publish(job, call.credential);
       return job;
@@ -191,6 +201,35 @@ export function createFineTuneActions(options: FineTuneActionsOptions): FineTune
       await client.deleteJob(id, call.credential, actionSignal(), call.recorder);
       jobStatus.refresh(id, call.credential);
       return { id };
+    },
+
+    async export(input, call) {
+      const { jobId, checkpoint } = input;
+      const receipt = await client.exportCheckpoint(jobId, input, call.credential, actionSignal(), call.recorder);
+      if (!receipt.submitted) {
+        throw new UpstreamError(
+          `The upstream did not submit the export of ${checkpoint} (it answered false): nothing was exported. Try again later.`,
+          EXPORT_NOT_SUBMITTED,
+          receipt.requestId,
+          null,
+        );
+      }
+      let list: CheckpointList;
+      try {
+        list = await client.listCheckpoints(jobId, call.credential, call.signal, call.recorder);
+      } catch (error) {
+        throw readBackFailed(`The export of ${checkpoint} was submitted`, error);
+      }
+      const exported = list.checkpoints.find((entry) => entry.checkpoint === checkpoint || entry.id === `${jobId}:${checkpoint}`);
+      if (exported === undefined) {
+        throw new UpstreamError(
+          `The export of ${checkpoint} was submitted, but the job's checkpoint list does not show that checkpoint.`,
+          'CheckpointNotListed',
+          list.requestId,
+          null,
+        );
+      }
+      return exported;
     },
   };
 }
@@ -215,16 +254,15 @@ function reusedKey(): ConflictError {
   );
 }
 
-/** The cancel happened; only reading the job back failed: say so, keeping the read's code. */
-function readBackFailed(error: unknown): unknown {
+/** The code of the `UpstreamError` an export the upstream did not submit (`output: false`) answers. */
+export const EXPORT_NOT_SUBMITTED = 'ExportNotSubmitted';
+
+/** The action happened; only reading its result back failed: say so, keeping the read's code. */
+function readBackFailed(done: string, error: unknown): unknown {
   if (error instanceof UpstreamError) {
-    return new UpstreamError(
-      `The job was canceled, but reading it back failed: ${error.message}`,
-      error.code,
-      error.requestId,
-      error.httpStatus,
-      { cause: error },
-    );
+    return new UpstreamError(`${done}, but reading it back failed: ${error.message}`, error.code, error.requestId, error.httpStatus, {
+      cause: error,
+    });
   }
   return error;
 }

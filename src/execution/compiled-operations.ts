@@ -7,6 +7,7 @@ import {
   type SelectionSetNode,
   getOperationAST,
   getVariableValues,
+  visit,
 } from 'graphql';
 import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 
@@ -41,7 +42,8 @@ const MAX_OPERATIONS_PER_DOCUMENT = 16;
  * Not compiled (Yoga runs them on graphql-js, where graphql-jit 0.8 is wrong): subscriptions
  * (arguments are not passed to `subscribe`), mutations, and `_entities` (trailing null items of a
  * list whose last items fail asynchronously are dropped, and a federation router rejects an
- * `_entities` list of the wrong length).
+ * `_entities` list of the wrong length), and documents with `@defer` or `@stream` (graphql-jit would
+ * ignore the directives and answer everything at once; graphql-js delivers the parts incrementally).
  */
 export class CompiledOperations {
   readonly #schema: GraphQLSchema;
@@ -108,7 +110,14 @@ export class CompiledOperations {
 
   #compile(document: DocumentNode, operationName: string | null): CompiledOperation | null {
     const definition = getOperationAST(document, operationName);
-    if (definition == null || definition.operation !== 'query' || queriesEntities(document, definition.selectionSet)) return null;
+    if (
+      definition == null ||
+      definition.operation !== 'query' ||
+      queriesEntities(document, definition.selectionSet) ||
+      deliversIncrementally(document)
+    ) {
+      return null;
+    }
     const compiled = compileQuery(this.#schema, document, operationName ?? undefined);
     if (!isCompiledQuery(compiled)) return null;
     return { name: definition.name?.value ?? null, definition, compiled };
@@ -128,4 +137,15 @@ function queriesEntities(document: DocumentNode, selectionSet: SelectionSetNode,
     );
     return fragment !== undefined && queriesEntities(document, fragment.selectionSet, seen);
   });
+}
+
+/** Whether the document uses `@defer` or `@stream` anywhere (operations or fragments). */
+export function deliversIncrementally(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    Directive(node) {
+      if (node.name.value === 'defer' || node.name.value === 'stream') found = true;
+    },
+  });
+  return found;
 }

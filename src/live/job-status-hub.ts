@@ -1,14 +1,15 @@
-import { createHash } from 'node:crypto';
 import { Repeater } from 'graphql-yoga';
-import { GatewayError, ThrottlingError, UpstreamError } from '../errors.js';
+import type { GatewayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { FineTuneJob } from '../model/fine-tune-job.js';
 import type { FineTunesClient } from '../upstream/client.js';
 import type { UpstreamCredential } from '../upstream/credential.js';
+import { type PollOutcome, backoffDefaults, pollerKey, startPollLoop } from './poll-loop.js';
 
 /**
- * Live job status for the `fineTuneStatus` subscription. The upstream has no push channel, so the
- * hub polls `GET /fine-tunes/{id}`: one poller per (credential, workspace, job), however many
+ * Live job status for the `fineTuneStatus` subscription (and the end of a `fineTuneLogs` tail). The
+ * upstream has no push channel, so the hub polls `GET /fine-tunes/{id}` (the loop, its backoff and
+ * its key are `poll-loop.ts`'s): one poller per (credential, workspace, job), however many
  * subscribers watch that job, so N browser tabs on one job cost one upstream call per interval.
  * A poller is never shared across credentials: each caller only ever sees what its own key sees.
  */
@@ -66,103 +67,49 @@ interface Poller {
 
 export function createJobStatusHub(options: JobStatusHubOptions): JobStatusHub {
   const { client, intervalMs, timeoutMs, logger } = options;
-  const maxIntervalMs = options.maxIntervalMs ?? Math.max(60_000, intervalMs);
-  const maxConsecutiveFailures = options.maxConsecutiveFailures ?? 3;
+  const backoff = backoffDefaults(intervalMs, options);
   const pollers = new Map<string, Poller>();
   let closed = false;
 
   function startPoller(key: string, id: string, credential: UpstreamCredential): Poller {
     const subscribers = new Set<Subscriber>();
-    const controller = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    let failures = 0;
-    let throttled = 0;
-    /** Moves when the job comes from outside: a poll that started before is out of date. */
-    let generation = 0;
-
-    const poller: Poller = {
-      subscribers,
-      last: null,
-      accept(job) {
-        generation += 1;
-        clearTimeout(timer);
-        onJob(job);
-      },
-      pollNow() {
-        generation += 1;
-        clearTimeout(timer);
-        void poll();
-      },
-      stop() {
-        if (pollers.get(key) === poller) pollers.delete(key);
-        clearTimeout(timer);
-        controller.abort();
-      },
-    };
-
     const finish = (error?: GatewayError): void => {
       poller.stop();
       for (const subscriber of [...subscribers]) subscriber.end(error);
       subscribers.clear();
     };
-
-    const schedule = (delayMs: number): void => {
-      if (!controller.signal.aborted) timer = setTimeout(() => void poll(), delayMs);
-    };
-
-    async function poll(): Promise<void> {
-      const started = generation;
-      let job: FineTuneJob;
-      try {
-        const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(timeoutMs)]);
-        job = (await client.getJob(id, credential, signal)).job;
-      } catch (error) {
-        if (controller.signal.aborted || generation !== started) return;
-        onFailure(error);
-        return;
-      }
-      if (controller.signal.aborted || generation !== started) return;
-      onJob(job);
-    }
-
-    function onJob(job: FineTuneJob): void {
-      if (controller.signal.aborted) return;
-      failures = 0;
-      throttled = 0;
+    const onJob = (job: FineTuneJob): PollOutcome => {
       const changed = poller.last === null || poller.last.rawStatus !== job.rawStatus;
       poller.last = job;
       if (changed) for (const subscriber of subscribers) subscriber.push(job);
-      if (job.isTerminal) finish();
-      else schedule(intervalMs);
-    }
-
-    function onFailure(error: unknown): void {
-      if (error instanceof ThrottlingError) {
-        // The account's rate limit is shared by every caller of that key: slow down, do not give up.
-        throttled += 1;
-        const backoff = Math.min(maxIntervalMs, intervalMs * 2 ** throttled);
-        const delay = Math.max(backoff, (error.retryAfter ?? 0) * 1000);
-        logger?.warn({ jobId: id, code: error.code, requestId: error.requestId, delayMs: delay }, 'job status poll throttled; backing off');
-        schedule(delay);
-        return;
+      if (job.isTerminal) {
+        finish();
+        return 'done';
       }
-      if (error instanceof UpstreamError && ++failures < maxConsecutiveFailures) {
-        const delay = Math.min(maxIntervalMs, intervalMs * 2 ** failures);
-        logger?.warn({ jobId: id, code: error.code, requestId: error.requestId, delayMs: delay }, 'job status poll failed; retrying');
-        schedule(delay);
-        return;
-      }
-      if (error instanceof GatewayError) {
-        finish(error);
-        return;
-      }
-      // A bug, not an upstream answer: end the streams without exposing it.
-      logger?.error({ err: error, jobId: id }, 'job status poller crashed');
-      finish(new UpstreamError('The job status could not be read.', 'InternalError', null, null));
-    }
-
+      return 'wait';
+    };
+    const poller: Poller = {
+      subscribers,
+      last: null,
+      accept(job) {
+        loop.reset();
+        onJob(job);
+      },
+      pollNow() {
+        loop.pollNow();
+      },
+      stop() {
+        if (pollers.get(key) === poller) pollers.delete(key);
+        loop.stop();
+      },
+    };
     pollers.set(key, poller);
-    void poll();
+    const loop = startPollLoop(
+      { intervalMs, timeoutMs, ...backoff, logger, what: 'job status', jobId: id },
+      async (signal) => (await client.getJob(id, credential, signal)).job,
+      onJob,
+      finish,
+    );
     return poller;
   }
 
@@ -207,10 +154,4 @@ export function createJobStatusHub(options: JobStatusHubOptions): JobStatusHub {
       pollers.clear();
     },
   };
-}
-
-/** Never the key itself: a digest, so a heap dump or a debug log of the map cannot leak it. */
-function pollerKey(id: string, credential: UpstreamCredential): string {
-  const who = createHash('sha256').update(credential.apiKey).digest('base64url');
-  return JSON.stringify([who, credential.workspace, id]);
 }

@@ -1,5 +1,5 @@
-import { MapperKind, mapSchema } from '@graphql-tools/utils';
-import type { GraphQLSchema } from 'graphql';
+import { GraphQLDeferDirective, GraphQLStreamDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
+import { GraphQLSchema } from 'graphql';
 
 /** What federation adds to a subgraph's served schema, for routers only. */
 export const FEDERATION_ROOT_FIELDS = ['_entities', '_service'] as const;
@@ -17,4 +17,11 @@ export function withoutFederationInternals(schema: GraphQLSchema): GraphQLSchema
     [MapperKind.QUERY_ROOT_FIELD]: (field, fieldName) => (rootFields.has(fieldName) ? null : field),
     [MapperKind.TYPE]: (type) => (types.has(type.name) ? null : type),
   });
+}
+
+/** The schema with `@defer` and `@stream` declared (as the defer-stream plugin serves it). */
+export function withIncrementalDelivery(schema: GraphQLSchema): GraphQLSchema {
+  const missing = [GraphQLDeferDirective, GraphQLStreamDirective].filter((directive) => schema.getDirective(directive.name) === undefined);
+  if (missing.length === 0) return schema;
+  return new GraphQLSchema({ ...schema.toConfig(), directives: [...schema.getDirectives(), ...missing] });
 }

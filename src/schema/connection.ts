@@ -6,6 +6,7 @@ import { type ListQuery, assertValidListQuery } from '../upstream/job-path.js';
 import { builder } from './builder.js';
 import { UPSTREAM_FIELD_ERRORS } from './errors.js';
 import { FineTuneJobRef } from './job.js';
+import { PageInfoRef, type PageInfoShape } from './page-info.js';
 
 /** One page of jobs as the resolvers below see it. */
 interface JobPage {
@@ -41,31 +42,13 @@ const PageInput = builder.inputType('PageInput', {
   }),
 });
 
-/** What `PageInfo` shows, for both connections (`JobConnection`, `FineTuneJobConnection`). */
-export interface PageInfoShape {
-  hasNextPage: boolean;
-  hasPreviousPage: boolean;
-  startCursor: string | null;
-  endCursor: string | null;
-}
-
-export const PageInfoRef = builder.objectRef<PageInfoShape>('PageInfo').implement({
-  description: 'Where this page sits in the whole list.',
-  fields: (t) => ({
-    hasNextPage: t.exposeBoolean('hasNextPage', { description: 'True when a later page has jobs.' }),
-    hasPreviousPage: t.exposeBoolean('hasPreviousPage', { description: 'True when this is not the first page.' }),
-    startCursor: t.exposeString('startCursor', { nullable: true, description: "The first edge's cursor; null on an empty page." }),
-    endCursor: t.exposeString('endCursor', { nullable: true, description: "The last edge's cursor; null on an empty page." }),
-  }),
-});
-
+/** The jobs page's place in the whole list. */
 function pageInfoOf(page: JobPage): PageInfoShape {
-  const empty = page.jobs.length === 0;
   return {
     hasNextPage: page.pageNumber * page.pageSize < page.totalCount,
     hasPreviousPage: page.pageNumber > 1,
-    startCursor: empty ? null : encodeCursor(page.offset),
-    endCursor: empty ? null : encodeCursor(page.offset + page.jobs.length - 1),
+    startCursor: page.jobs.length > 0 ? encodeCursor(page.offset) : null,
+    endCursor: page.jobs.length > 0 ? encodeCursor(page.offset + page.jobs.length - 1) : null,
   };
 }
 

@@ -15,9 +15,9 @@ import {
 } from 'graphql';
 
 /**
- * `toSubGraphSchema` sorts every field, enum value and union member alphabetically. Put them back
+ * `toSubGraphSchema` sorts every field, argument, enum value and union member alphabetically. Put them back
  * in the order the code declares them (`reference`: the same builder's unsorted schema), so
- * GraphiQL and introspection read like the source: `id` first, statuses in lifecycle order,
+ * GraphiQL and introspection read like the source: `id` first, `logs(first, after)`, statuses in lifecycle order,
  * `message code requestId` first on every error. Members `reference` lacks (`_entities`) go last.
  */
 export function inDeclarationOrder(schema: GraphQLSchema, reference: GraphQLSchema): GraphQLSchema {

@@ -103,12 +103,13 @@ builder.objectType(ConflictError, {
 export const UPSTREAM_FIELD_ERRORS = [InvalidParameterError, AuthenticationError, ThrottlingError, UpstreamError];
 
 /**
- * `_entities` has no error union: a representation that fails resolves to null with an error at
- * `_entities.N`, which is how federation routers expect a subgraph to report it. Our domain errors
- * become GraphQLErrors carrying their stable code (so masking lets them through); anything else is
- * a bug and is returned unchanged, to be masked.
+ * For fields without an error union (`_entities`, `node`, `fineTuneJobs`, `FineTuneJob.logs`,
+ * `FineTuneJob.checkpoints`, the `fineTuneLogs` subscription): the field resolves to null with an
+ * entry in `errors[]`. Our domain errors become GraphQLErrors carrying their stable code, the
+ * upstream `request_id` and the error's extra fields in `extensions` (so masking lets them
+ * through); anything else is a bug and is returned unchanged, to be masked.
  */
-export function toEntityError(error: unknown): unknown {
+export function toFieldError(error: unknown): unknown {
   if (!(error instanceof GatewayError)) return error;
   const extensions: Record<string, unknown> = { code: error.code, requestId: error.requestId };
   if (error instanceof InvalidParameterError && error.argument !== null) extensions.argument = error.argument;
@@ -118,8 +119,7 @@ export function toEntityError(error: unknown): unknown {
 }
 
 /**
- * The same conversion for the fields without an error union (`node`, `fineTuneJobs`): a domain
- * error becomes an error in `errors[]` with `extensions.code` and `extensions.requestId`, and the
- * (nullable) field null.
+ * `_entities` has no error union: a representation that fails resolves to null with an error at
+ * `_entities.N`, which is how federation routers expect a subgraph to report it.
  */
-export const toFieldError = toEntityError;
+export const toEntityError = toFieldError;

@@ -2,7 +2,7 @@ import { printSubgraphSchema } from '@apollo/subgraph';
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import type { GraphQLSchema } from 'graphql';
 import { builder } from './builder.js';
-import { withoutFederationInternals } from './client-schema.js';
+import { withIncrementalDelivery, withoutFederationInternals } from './client-schema.js';
 import { inDeclarationOrder } from './declaration-order.js';
 import { prefixOwnedTypes } from './type-prefix.js';
 import './query.js';
@@ -14,6 +14,9 @@ import './job.js';
 import './connection.js';
 import './job-connection.js';
 import './job-status.js';
+import './job-logs.js';
+import './checkpoint.js';
+import './log-tail.js';
 import './node-query.js';
 
 /** The Federation spec the subgraph SDL links. `@key` needs nothing newer; raise it with the first newer directive. */
@@ -65,9 +68,13 @@ function withOwnServiceSdl(subgraph: GraphQLSchema): GraphQLSchema {
 /** The default schema (the contract's type names). */
 export const schema = createSchema();
 
-/** The client-facing API of a served schema, as `schema/schema.graphql` records it: no federation internals. */
+/**
+ * The client-facing API of a served schema, as `schema/schema.graphql` records it: no federation
+ * internals, and the `@defer` and `@stream` directives the gateway serves (added to the served
+ * schema by Yoga's defer-stream plugin; declared here so clients' code generators accept them).
+ */
 export function createClientSchema(served: GraphQLSchema = schema): GraphQLSchema {
-  return withoutFederationInternals(served);
+  return withIncrementalDelivery(withoutFederationInternals(served));
 }
 
 /** The subgraph SDL with its federation directives: what `_service { sdl }` answers. */

@@ -8,18 +8,18 @@ import { assertSafeJobId } from '../upstream/job-path.js';
 const LONE_SURROGATE = /\p{Cs}/u;
 
 /**
- * The resolvers' id check: refuses ids that are not well-formed Unicode, then applies the path
+ * The resolvers' id check (`argument` names the id in the error, e.g. `input.jobId`): refuses ids that are not well-formed Unicode, then applies the path
  * check (`assertSafeJobId`: empty, too long, separators, escapes, whitespace, control characters).
  * Either way an `InvalidParameterError` (a typed union member) and no upstream call.
  */
-export function assertValidJobId(id: string): void {
+export function assertValidJobId(id: string, argument = 'id'): void {
   if (LONE_SURROGATE.test(id)) {
     throw new InvalidParameterError(
-      'Argument "id" must be well-formed Unicode text (it has a lone surrogate).',
+      `Argument "${argument}" must be well-formed Unicode text (it has a lone surrogate).`,
       'InvalidParameter',
       null,
-      'id',
+      argument,
     );
   }
-  assertSafeJobId(id);
+  assertSafeJobId(id, argument);
 }

@@ -11,7 +11,9 @@ import {
   UpstreamError,
 } from '../errors.js';
 import type { ActionCall } from '../actions/fine-tune-actions.js';
+import { assertValidExportTarget } from '../upstream/job-path.js';
 import { builder } from './builder.js';
+import { FineTuneCheckpointRef } from './checkpoint.js';
 import { FineTuneJobRef } from './job.js';
 import { assertValidJobId } from './job-id.js';
 
@@ -31,6 +33,7 @@ const CANCEL_ERRORS = [
   UpstreamError,
 ];
 const DELETE_ERRORS = CANCEL_ERRORS;
+const EXPORT_ERRORS = CANCEL_ERRORS;
 
 type ErrorClass = abstract new (...args: never[]) => GatewayError;
 
@@ -166,6 +169,49 @@ builder.mutationField('deleteFineTune', (t) =>
         return await context.actions.delete(id, actionCall(context));
       } catch (error) {
         throw fitToUnion(error, DELETE_ERRORS);
+      }
+    },
+  }),
+);
+
+const ExportCheckpointInput = builder.inputType('ExportCheckpointInput', {
+  description:
+    'A checkpoint to export as a deployable model (DashScope `GET /api/v1/fine-tunes/{job_id}/export/{checkpoint}?model_name=`). Checked before any upstream call.',
+  fields: (t) => ({
+    jobId: t.id({ required: true, description: 'The job id (`job_id`), e.g. `ft-202410291653-1c7f`.' }),
+    checkpoint: t.string({
+      required: true,
+      description: 'The checkpoint name as `FineTuneJob.checkpoints` shows it (`FineTuneCheckpoint.checkpoint`), e.g. `checkpoint-160`.',
+    }),
+    modelName: t.string({
+      required: true,
+      description:
+        "The model's display name in the console (`model_name`): letters, digits, `_` and `-`, 1 to 128 characters, unique. Not the id to deploy: that is the checkpoint's `modelName` once it is SUCCEEDED.",
+    }),
+  }),
+});
+
+builder.mutationField('exportFineTuneCheckpoint', (t) =>
+  t.field({
+    type: FineTuneCheckpointRef,
+    description:
+      'Exports a checkpoint of a finished job as a deployable model and answers the checkpoint read fresh afterwards (usually PROCESSING; poll `FineTuneJob.checkpoints` until SUCCEEDED, then deploy its `modelName`). Sent once, never retried by the gateway. An export the upstream did not submit answers `UpstreamError` with code `ExportNotSubmitted` (nothing changed: try again); a checkpoint that cannot be exported answers `UnsupportedOperationError`.',
+    args: { input: t.arg({ type: ExportCheckpointInput, required: true, description: 'The checkpoint to export.' }) },
+    errors: {
+      types: EXPORT_ERRORS,
+      union: {
+        name: 'ExportCheckpointResult',
+        description: 'The checkpoint after the export was submitted, or why it was not exported.',
+      },
+      result: { name: 'ExportCheckpointResult' },
+    },
+    resolve: async (_root, { input }, context) => {
+      try {
+        assertValidJobId(input.jobId, 'input.jobId');
+        assertValidExportTarget(input);
+        return await context.actions.export(input, actionCall(context));
+      } catch (error) {
+        throw fitToUnion(error, EXPORT_ERRORS);
       }
     },
   }),

@@ -1,11 +1,12 @@
 import type { WireJob } from '../upstream/wire.js';
 import { DEMO_WORKSPACE, MODELS, jobId, mulberry32, upstreamTime, uuid } from './fixtures.js';
+import { logLine } from './job-artifacts.js';
 
 /**
  * The living demo: a simulator that starts a new job now and then and moves each one through
  * PENDING → QUEUING → RUNNING → SUCCEEDED or FAILED within a couple of minutes, so GraphiQL's list
- * and the `fineTuneStatus` subscription have something to show. (The simulator serves no job logs,
- * so only statuses, end times, outputs and usage change.)
+ * and the `fineTuneStatus` and `fineTuneLogs` subscriptions have something to show: statuses, end
+ * times, outputs and usage change, and a running job writes a log line every `logEveryMs`.
  *
  * It runs on a clock of its own that only `advance(ms)` moves: tests step it deterministically;
  * `npm start` (`main.ts`) sets `realTime`, and a timer advances it by the wall time that passed.
@@ -19,6 +20,8 @@ export interface LivingDemoOptions {
   queuingMs?: number;
   /** Time spent RUNNING: between these (uniform, seeded). @default 30_000..90_000 */
   runningMs?: [min: number, max: number];
+  /** A running job writes a log line this often (simulated time). @default 1_000 */
+  logEveryMs?: number;
   /** Share of jobs that end FAILED instead of SUCCEEDED. @default 0.2 */
   failureRate?: number;
   /** PRNG seed: the same seed and steps give the same jobs. @default 7 */
@@ -38,6 +41,7 @@ export interface LivingJobs {
   add(job: WireJob): void;
   update(jobId: string, patch: Partial<WireJob>): void;
   remove(jobId: string): void;
+  appendLogs(jobId: string, lines: readonly string[]): void;
 }
 
 export interface LivingDemo {
@@ -63,6 +67,8 @@ interface Plan {
   model: string;
   usage: number;
   status: string;
+  /** Training log lines written so far. */
+  steps: number;
 }
 
 export function createLivingDemo(jobs: LivingJobs, options: LivingDemoOptions = {}): LivingDemo {
@@ -71,6 +77,7 @@ export function createLivingDemo(jobs: LivingJobs, options: LivingDemoOptions = 
   const queuingMs = options.queuingMs ?? 10_000;
   const [runMin, runMax] = options.runningMs ?? [30_000, 90_000];
   const failureRate = options.failureRate ?? 0.2;
+  const logEveryMs = options.logEveryMs ?? 1_000;
   const maxJobs = options.maxJobs ?? 50;
   const random = mulberry32(options.seed ?? 7);
   let now = options.startAt ?? Date.now();
@@ -93,8 +100,10 @@ export function createLivingDemo(jobs: LivingJobs, options: LivingDemoOptions = 
       model,
       usage: 10_000 + Math.floor(random() * 400_000),
       status: 'PENDING',
+      steps: 0,
     };
     plans.push(plan);
+    jobs.appendLogs(id, []);
     jobs.add({
       job_id: id,
       job_name: id,
@@ -126,8 +135,35 @@ export function createLivingDemo(jobs: LivingJobs, options: LivingDemoOptions = 
     return 'PENDING';
   };
 
+  /** The log lines of the time that passed: one per `logEveryMs` of running, then the closing lines. */
+  const writeLogs = (plan: Plan, status: string): void => {
+    const lines: string[] = [];
+    const at = (ms: number, level: 'INFO' | 'ERROR', text: string): void => {
+      lines.push(logLine(new Date(ms + UPSTREAM_OFFSET_MS), level, text));
+    };
+    if (plan.status === 'PENDING' && status !== 'PENDING') at(plan.queuedAt, 'INFO', `finetune-job ${plan.id} queued`);
+    if ((plan.status === 'PENDING' || plan.status === 'QUEUING') && (status === 'RUNNING' || status === plan.outcome)) {
+      at(plan.runningAt, 'INFO', `start training: model=${plan.model} training_type=sft`);
+    }
+    const runUntil = Math.min(now, plan.endedAt);
+    while (plan.runningAt + (plan.steps + 1) * logEveryMs <= runUntil) {
+      plan.steps += 1;
+      const loss = (2.5 * Math.exp(-plan.steps / 40) + 0.05).toFixed(4);
+      lines.push(`{'loss': ${loss}, 'learning_rate': 2e-05, 'epoch': ${(plan.steps / 30).toFixed(2)}, 'step': ${plan.steps}}`);
+    }
+    if (status === 'SUCCEEDED' && plan.status !== 'SUCCEEDED') {
+      lines.push(` Actual number of consumed tokens is ${plan.usage}!`);
+      at(plan.endedAt, 'INFO', 'finetune-job succeeded');
+      at(plan.endedAt, 'INFO', '##FT_COMPLETE##');
+    }
+    if (status === 'FAILED' && plan.status !== 'FAILED')
+      at(plan.endedAt, 'ERROR', 'finetune-job failed: training process exited with code 1');
+    if (lines.length > 0) jobs.appendLogs(plan.id, lines);
+  };
+
   const move = (plan: Plan): void => {
     const status = statusAt(plan, now);
+    if (status === 'RUNNING' || status !== plan.status) writeLogs(plan, status);
     if (status === plan.status) return;
     plan.status = status;
     const patch: Partial<WireJob> = { status };

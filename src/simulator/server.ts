@@ -1,26 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { WireJob } from '../upstream/wire.js';
+import type { WireCheckpoint, WireJob } from '../upstream/wire.js';
 import { type ActionReply, type ActionRules, type TenantJobs, createJobActions } from './actions.js';
 import { DEMO_API_KEY, createDemoJobs } from './fixtures.js';
+import { type ArtifactEndpoint, createJobArtifacts, routeArtifact, serveArtifact } from './job-artifacts.js';
 import { type LivingDemo, type LivingDemoOptions, createLivingDemo } from './living.js';
 
 /**
- * A real HTTP fake of the DashScope fine-tunes endpoints: list and get, and the actions create,
- * cancel and delete (`actions.ts`), with the documented bodies and error table, per-key tenants,
- * page limits, injected latency and faults (on every route), and a log of every call so tests can
- * count what reached the upstream.
+ * A real HTTP fake of the DashScope fine-tunes endpoints: list and get, a job's logs and
+ * checkpoints (`job-artifacts.ts`), and the actions create, cancel, delete and export (`actions.ts`), with
+ * the documented bodies and error table, per-key tenants, page limits, injected latency and faults
+ * (on every route), and a log of every call so tests can count what reached the upstream.
  */
 
-export type SimEndpoint = 'getJob' | 'listJobs' | 'createJob' | 'cancelJob' | 'deleteJob' | 'other';
+export type SimEndpoint = 'getJob' | 'listJobs' | ArtifactEndpoint | 'createJob' | 'cancelJob' | 'deleteJob' | 'exportCheckpoint' | 'other';
 
 export interface SimCall {
   endpoint: SimEndpoint;
   method: string;
   /** Path and query exactly as received. */
   url: string;
-  /** Decoded job id for getJob, cancelJob and deleteJob. */
+  /** Decoded job id for getJob, getJobLogs, listCheckpoints, cancelJob, deleteJob and exportCheckpoint. */
   jobId: string | null;
   /** The parsed JSON request body (create), when there was one. */
   body?: unknown;
@@ -100,6 +101,13 @@ export interface Simulator {
   jobs(apiKey?: string): readonly WireJob[];
   upsertJob(job: WireJob, apiKey?: string): void;
   updateJob(jobId: string, patch: Partial<WireJob>, apiKey?: string): void;
+  /** A job's log so far (made up from the job's state on first use, see `job-artifacts.ts`). */
+  logs(jobId: string, apiKey?: string): readonly string[];
+  /** Writes lines to a job's log, as a running job does. */
+  appendLogs(jobId: string, lines: readonly string[], apiKey?: string): void;
+  /** A job's checkpoints as `GET …/checkpoints` answers them. */
+  checkpoints(jobId: string, apiKey?: string): readonly WireCheckpoint[];
+  setCheckpoints(jobId: string, checkpoints: readonly WireCheckpoint[], apiKey?: string): void;
   /** Removes a job, as if deleted upstream (tests: jobs disappearing between two list pages). */
   removeJob(jobId: string, apiKey?: string): void;
   /** The living demo, when `living` was given. */
@@ -108,7 +116,7 @@ export interface Simulator {
   advance(ms: number): void;
   /** Changes how cancel, delete and create behave from now on. */
   setActionRules(rules: ActionRules): void;
-  /** Moves every CANCELING job of a tenant that this simulator canceled to CANCELED now. */
+  /** Moves every CANCELING job of a tenant that this simulator canceled to CANCELED now (and every exporting checkpoint to SUCCEEDED). */
   settleCancels(apiKey?: string): void;
   close(): Promise<void>;
 }
@@ -119,6 +127,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const tenants = new Map<string, WireJob[]>(
     Object.entries(options.tenants ?? { [DEMO_API_KEY]: createDemoJobs() }).map(([key, jobs]) => [key, sortNewestFirst([...jobs])]),
   );
+  const artifacts = createJobArtifacts();
   let latencyMs = options.latencyMs ?? 0;
   let faults: Fault[] = [];
   const calls: SimCall[] = [];
@@ -126,7 +135,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const hung = new Set<ServerResponse>();
   let inFlight = 0;
   let peakInFlight = 0;
-  const actions = createJobActions(options.actions);
+  const actions = createJobActions(options.actions, {
+    list: (tenant, job) => artifacts.checkpoints(tenant, job),
+    set: (tenant, jobId, list) => artifacts.setCheckpoints(tenant, jobId, list),
+  });
 
   const server: Server = createServer((req, res) => {
     void handle(req, res);
@@ -141,7 +153,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const url = req.url ?? '/';
     if (options.control && url.startsWith('/__simulator/')) return control(url, req, res);
     const method = req.method ?? 'GET';
-    const { endpoint, jobId } = route(method, url);
+    const { endpoint, jobId, checkpoint } = route(method, url);
     // An action's body is read whole before anything else: a fault then strikes after it was sent.
     const text = method === 'GET' || method === 'HEAD' ? '' : await readBody(req);
     const apiKey = bearer(req.headers.authorization);
@@ -191,6 +203,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
     if (endpoint === 'cancelJob' && jobId !== null) return answer(actions.cancel(tenant, jobId));
     if (endpoint === 'deleteJob' && jobId !== null) return answer(actions.delete(tenant, jobId));
+    if (endpoint === 'exportCheckpoint' && jobId !== null && checkpoint !== undefined) {
+      return answer(actions.export(tenant, jobId, checkpoint, new URL(url, 'http://sim').searchParams.get('model_name')));
+    }
     const visible = workspace === null ? jobs : jobs.filter((job) => job.workspace_id === workspace);
     if (endpoint === 'getJob' && jobId !== null) {
       const job = visible.find((candidate) => candidate.job_id === jobId);
@@ -198,6 +213,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return send(res, call, 200, { request_id: requestId, output: job });
     }
     if (endpoint === 'listJobs') return listJobs(new URL(url, 'http://sim').searchParams, visible, res, call);
+    if ((endpoint === 'getJobLogs' || endpoint === 'listCheckpoints') && jobId !== null) {
+      const job = visible.find((candidate) => candidate.job_id === jobId);
+      if (!job) return send(res, call, 404, { code: 'NotFound', message: 'Not found!', request_id: requestId });
+      const reply = serveArtifact(endpoint, new URL(url, 'http://sim').searchParams, artifacts, apiKey as string, job, requestId);
+      return send(res, call, reply.status, reply.body);
+    }
     return send(res, call, 404, { code: 'NotFound', message: 'Not found!', request_id: requestId });
   }
 
@@ -359,6 +380,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (!jobs) throw new Error(`simulator: no tenant with key ${apiKey.slice(0, 4)}…`);
     return jobs;
   };
+  const tenantJob = (jobId: string, apiKey: string = DEMO_API_KEY): WireJob => {
+    const job = tenantJobs(apiKey).find((candidate) => candidate.job_id === jobId);
+    if (job === undefined) throw new Error(`simulator: no job ${jobId}`);
+    return job;
+  };
 
   const livingKey = tenants.has(DEMO_API_KEY) ? DEMO_API_KEY : tenants.keys().next().value;
   const living =
@@ -383,7 +409,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
               const jobs = tenantJobs(livingKey);
               const index = jobs.findIndex((candidate) => candidate.job_id === jobId);
               if (index !== -1) jobs.splice(index, 1);
+              artifacts.forget(livingKey, jobId);
             },
+            appendLogs: (jobId, lines) => artifacts.appendLogs(livingKey, jobId, lines),
           },
           options.living,
         );
@@ -422,6 +450,16 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       if (index === -1) throw new Error(`simulator: no job ${jobId}`);
       jobs[index] = { ...(jobs[index] as WireJob), ...patch };
     },
+    logs: (jobId, apiKey = DEMO_API_KEY) => artifacts.logs(apiKey, tenantJob(jobId, apiKey)),
+    appendLogs: (jobId, lines, apiKey = DEMO_API_KEY) => {
+      tenantJob(jobId, apiKey);
+      artifacts.appendLogs(apiKey, jobId, lines);
+    },
+    checkpoints: (jobId, apiKey = DEMO_API_KEY) => artifacts.checkpoints(apiKey, tenantJob(jobId, apiKey)),
+    setCheckpoints: (jobId, checkpoints, apiKey = DEMO_API_KEY) => {
+      tenantJob(jobId, apiKey);
+      artifacts.setCheckpoints(apiKey, jobId, checkpoints);
+    },
     removeJob: (jobId, apiKey) => {
       const jobs = tenantJobs(apiKey);
       const index = jobs.findIndex((candidate) => candidate.job_id === jobId);
@@ -448,18 +486,23 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   };
 }
 
-function route(method: string, url: string): { endpoint: SimEndpoint; jobId: string | null } {
+function route(method: string, url: string): { endpoint: SimEndpoint; jobId: string | null; checkpoint?: string } {
   const path = url.split('?', 1)[0] ?? '';
   if (path === API_PREFIX) {
     if (method === 'GET') return { endpoint: 'listJobs', jobId: null };
     if (method === 'POST') return { endpoint: 'createJob', jobId: null };
   }
+  const artifact = method === 'GET' ? routeArtifact(path, API_PREFIX) : null;
+  if (artifact !== null) return artifact;
   if (path.startsWith(`${API_PREFIX}/`)) {
     const segments = path.slice(API_PREFIX.length + 1).split('/');
     const id = segments[0] === undefined || segments[0] === '' ? null : decodeSegment(segments[0]);
     if (id !== null && segments.length === 1 && method === 'GET') return { endpoint: 'getJob', jobId: id };
     if (id !== null && segments.length === 1 && method === 'DELETE') return { endpoint: 'deleteJob', jobId: id };
     if (id !== null && segments.length === 2 && segments[1] === 'cancel' && method === 'POST') return { endpoint: 'cancelJob', jobId: id };
+    const checkpoint = segments.length === 3 && segments[1] === 'export' ? decodeSegment(segments[2] as string) : null;
+    if (id !== null && checkpoint !== null && checkpoint !== '' && method === 'GET')
+      return { endpoint: 'exportCheckpoint', jobId: id, checkpoint };
   }
   return { endpoint: 'other', jobId: null };
 }

@@ -1,9 +1,31 @@
 import { UpstreamError } from '../errors.js';
+import { type FineTuneCheckpoint, newestStepFirst } from '../model/fine-tune-checkpoint.js';
 import type { FineTuneJob } from '../model/fine-tune-job.js';
+import type { LogPage } from '../model/fine-tune-log.js';
+import { toFineTuneCheckpoint } from './checkpoint-mapping.js';
 import type { UpstreamCredential } from './credential.js';
-import { decodeAcknowledgement, decodeActionJob, decodeJob, decodePage } from './decode.js';
+import {
+  decodeAcknowledgement,
+  decodeActionJob,
+  decodeCheckpoints,
+  decodeExportReceipt,
+  decodeJob,
+  decodeLogPage,
+  decodePage,
+} from './decode.js';
 import { isWireJob, mapOnce } from './job-mapping.js';
-import { CREATE_PATH, type ListQuery, cancelPath, jobPath, listPath } from './job-path.js';
+import {
+  CREATE_PATH,
+  type ExportTarget,
+  type ListQuery,
+  type LogRange,
+  cancelPath,
+  checkpointsPath,
+  exportPath,
+  jobPath,
+  listPath,
+  logsPath,
+} from './job-path.js';
 import type { CallSignal, Send, UpstreamCallRecorder } from './layer.js';
 import type { WireCreateJob } from './wire.js';
 
@@ -24,9 +46,21 @@ export interface JobPage {
   jobs: readonly FineTuneJob[];
 }
 
+export interface CheckpointList {
+  requestId: string | null;
+  /** Newest step first; entries with nothing to identify them by are left out. */
+  checkpoints: readonly FineTuneCheckpoint[];
+}
+
 /** An action's acknowledgement (cancel, delete): the upstream says only that it accepted it. */
 export interface Acknowledged {
   requestId: string | null;
+}
+
+/** An export's answer: `submitted` false means the upstream did not take it (nothing changed). */
+export interface ExportReceipt {
+  requestId: string | null;
+  submitted: boolean;
 }
 
 /**
@@ -34,12 +68,26 @@ export interface Acknowledged {
  * domain error (`errors.ts`). `recorder` is the GraphQL request the call serves (logs, traces);
  * omit it for background work.
  *
- * Reads are idempotent (retried, shared); the actions `createJob`, `cancelJob` and `deleteJob` are
- * sent as `idempotent: false`: at most once (see `retry.ts`), never shared with another call.
+ * Reads are idempotent (retried, shared); the actions `createJob`, `cancelJob`, `deleteJob` and
+ * `exportCheckpoint` (a GET that changes state) are sent as `idempotent: false`: at most once (see `retry.ts`), never shared with another call.
  */
 export interface FineTunesClient {
   getJob(id: string, credential: UpstreamCredential, signal?: SignalSource, recorder?: UpstreamCallRecorder): Promise<FetchedJob>;
   listJobs(query: ListQuery, credential: UpstreamCredential, signal?: SignalSource, recorder?: UpstreamCallRecorder): Promise<JobPage>;
+  /** `range.line` (1..1000) lines of a job's log from position `range.offset`. */
+  getJobLogs(
+    id: string,
+    range: LogRange,
+    credential: UpstreamCredential,
+    signal?: SignalSource,
+    recorder?: UpstreamCallRecorder,
+  ): Promise<LogPage>;
+  listCheckpoints(
+    id: string,
+    credential: UpstreamCredential,
+    signal?: SignalSource,
+    recorder?: UpstreamCallRecorder,
+  ): Promise<CheckpointList>;
   /** `POST /fine-tunes`: the new job, as the upstream answered it. */
   createJob(
     body: WireCreateJob,
@@ -51,6 +99,14 @@ export interface FineTunesClient {
   cancelJob(id: string, credential: UpstreamCredential, signal?: SignalSource, recorder?: UpstreamCallRecorder): Promise<Acknowledged>;
   /** `DELETE /fine-tunes/{id}`. */
   deleteJob(id: string, credential: UpstreamCredential, signal?: SignalSource, recorder?: UpstreamCallRecorder): Promise<Acknowledged>;
+  /** `GET /fine-tunes/{id}/export/{checkpoint}?model_name=`: whether the upstream submitted the export. */
+  exportCheckpoint(
+    id: string,
+    target: ExportTarget,
+    credential: UpstreamCredential,
+    signal?: SignalSource,
+    recorder?: UpstreamCallRecorder,
+  ): Promise<ExportReceipt>;
 }
 
 /** `utcOffset` is the zone the upstream's zone-less times are read in (see `job-mapping.ts`). */
@@ -88,6 +144,24 @@ export function createFineTunesClient(send: Send, utcOffset: string): FineTunesC
       const decoded = decodePage(await send({ endpoint: 'listJobs', path, credential, signal: resolveSignal(signal), recorder }));
       return { ...decoded, jobs: mapPage(decoded.jobs) };
     },
+    async getJobLogs(id, range, credential, signal, recorder) {
+      const path = logsPath(id, range);
+      const reply = await send({ endpoint: 'getJobLogs', path, credential, signal: resolveSignal(signal), recorder });
+      const decoded = decodeLogPage(reply, range.line);
+      return { requestId: decoded.requestId, offset: range.offset, total: decoded.total, lines: decoded.lines };
+    },
+    async listCheckpoints(id, credential, signal, recorder) {
+      const path = checkpointsPath(id);
+      const decoded = decodeCheckpoints(
+        await send({ endpoint: 'listCheckpoints', path, credential, signal: resolveSignal(signal), recorder }),
+      );
+      const checkpoints: FineTuneCheckpoint[] = [];
+      for (const entry of decoded.checkpoints) {
+        const checkpoint = toFineTuneCheckpoint(entry, id, utcOffset);
+        if (checkpoint !== null) checkpoints.push(checkpoint);
+      }
+      return { requestId: decoded.requestId, checkpoints: newestStepFirst(checkpoints) };
+    },
     async createJob(body, credential, signal, recorder) {
       const reply = await send({
         endpoint: 'createJob',
@@ -120,6 +194,12 @@ export function createFineTunesClient(send: Send, utcOffset: string): FineTunesC
           signal: resolveSignal(signal),
           recorder,
         }),
+      );
+    },
+    async exportCheckpoint(id, target, credential, signal, recorder) {
+      const path = exportPath(id, target);
+      return decodeExportReceipt(
+        await send({ endpoint: 'exportCheckpoint', path, idempotent: false, credential, signal: resolveSignal(signal), recorder }),
       );
     },
   };

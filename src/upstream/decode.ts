@@ -9,7 +9,7 @@ import {
   UpstreamError,
 } from '../errors.js';
 import type { UpstreamReply } from './layer.js';
-import type { WireError, WireJob, WireJobPage } from './wire.js';
+import type { WireError, WireJob, WireJobPage, WireLogPage } from './wire.js';
 
 export interface DecodedJob {
   requestId: string | null;
@@ -50,6 +50,38 @@ export function decodePage(reply: UpstreamReply): DecodedPage {
   };
 }
 
+export interface DecodedLogPage {
+  requestId: string | null;
+  total: number | null;
+  /** One string per line, in order; never fewer entries than the upstream sent (positions stay true). */
+  lines: string[];
+}
+
+export function decodeLogPage(reply: UpstreamReply, maxLines: number): DecodedLogPage {
+  const body = decodeSuccess(reply) as Partial<WireLogPage>;
+  const output = body.output;
+  if (typeof output !== 'object' || output === null || !Array.isArray(output.logs)) {
+    throw badResponse(reply, 'the reply has no output.logs list');
+  }
+  // A line that is not a string (the old docs typed it Integer) is shown as JSON rather than
+  // dropped: dropping it would shift the position of every later line, and so every cursor.
+  const lines = output.logs.slice(0, maxLines).map((line: unknown) => (typeof line === 'string' ? line : (JSON.stringify(line) ?? '')));
+  return { requestId: requestIdOf(body), total: count(output.total), lines };
+}
+
+export interface DecodedCheckpoints {
+  requestId: string | null;
+  /** Raw entries: each one is checked by the mapper, so one odd entry cannot fail the list. */
+  checkpoints: unknown[];
+}
+
+export function decodeCheckpoints(reply: UpstreamReply): DecodedCheckpoints {
+  const body = decodeSuccess(reply);
+  const output = (body as { output?: unknown }).output;
+  if (!Array.isArray(output)) throw badResponse(reply, 'the reply has no output list');
+  return { requestId: requestIdOf(body), checkpoints: output };
+}
+
 /**
  * The reply to an action without a job in it (cancel, delete: `{"output": {"status": "success"}}`):
  * its request id, or the error the vendor's table implies, `UnsupportedOperation` and `Conflict`
@@ -60,6 +92,20 @@ export function decodeAcknowledgement(reply: UpstreamReply): { requestId: string
   const body = parsedBody(reply);
   if (typeof body !== 'object' || body === null) throw badResponse(reply, 'the reply is not a JSON object');
   return { requestId: requestIdOf(body) };
+}
+
+/**
+ * The reply to an export (`{"output": true}`): whether the upstream submitted it (`false`: it did
+ * not, and nothing changed), or the error the vendor's table implies. Anything but a boolean
+ * `output` is a malformed reply.
+ */
+export function decodeExportReceipt(reply: UpstreamReply): { requestId: string | null; submitted: boolean } {
+  if (reply.status < 200 || reply.status > 299) throw errorFromReply(reply, ACTION_ERRORS);
+  const body = parsedBody(reply);
+  if (typeof body !== 'object' || body === null) throw badResponse(reply, 'the reply is not a JSON object');
+  const output = (body as { output?: unknown }).output;
+  if (typeof output !== 'boolean') throw badResponse(reply, 'the reply has no boolean output');
+  return { requestId: requestIdOf(body), submitted: output };
 }
 
 /** `decodeJob` for the reply to an action (create): action errors are told apart. */

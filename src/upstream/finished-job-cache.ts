@@ -79,6 +79,12 @@ export function withFinishedJobCache(client: FineTunesClient, options: JobCacheO
       }
       return page;
     },
+    // A job's log and checkpoints are read fresh: the log grows while the job runs, and an
+    // export changes a checkpoint of a finished job.
+    getJobLogs: (id, range, credential, signal, recorder) => client.getJobLogs(id, range, credential, signal, recorder),
+    listCheckpoints: (id, credential, signal, recorder) => client.listCheckpoints(id, credential, signal, recorder),
+    // An export changes a checkpoint, never the job; checkpoints are read fresh anyway.
+    exportCheckpoint: (id, target, credential, signal, recorder) => client.exportCheckpoint(id, target, credential, signal, recorder),
     // A new job changes no entry: its id is new.
     createJob: (body, credential, signal, recorder) => client.createJob(body, credential, signal, recorder),
     async cancelJob(id, credential, signal, recorder) {

@@ -8,8 +8,20 @@ import type { UpstreamCredential } from './credential.js';
  * transport import it; nothing here imports a layer.
  */
 
-/** Reads (`getJob`, `listJobs`) and actions (`createJob`, `cancelJob`, `deleteJob`): metrics, logs and spans name them. */
-export type Endpoint = 'getJob' | 'listJobs' | 'createJob' | 'cancelJob' | 'deleteJob';
+/**
+ * The upstream endpoints the gateway calls: reads (`getJob`, `listJobs`, `getJobLogs`,
+ * `listCheckpoints`) and actions (`createJob`, `cancelJob`, `deleteJob`, `exportCheckpoint`);
+ * metrics, logs and spans name them.
+ */
+export type Endpoint =
+  | 'getJob'
+  | 'listJobs'
+  | 'getJobLogs'
+  | 'listCheckpoints'
+  | 'createJob'
+  | 'cancelJob'
+  | 'deleteJob'
+  | 'exportCheckpoint';
 
 /**
  * What aborts a call: the part of `AbortSignal` the layers and undici use (`aborted`, `reason`,

@@ -16,9 +16,12 @@ import type { Endpoint, SendLayer } from './layer.js';
 export const UPSTREAM_ROUTES: Record<Endpoint, { method: 'GET' | 'POST' | 'DELETE'; route: string }> = {
   getJob: { method: 'GET', route: '/api/v1/fine-tunes/{job_id}' },
   listJobs: { method: 'GET', route: '/api/v1/fine-tunes' },
+  getJobLogs: { method: 'GET', route: '/api/v1/fine-tunes/{job_id}/logs' },
+  listCheckpoints: { method: 'GET', route: '/api/v1/fine-tunes/{job_id}/checkpoints' },
   createJob: { method: 'POST', route: '/api/v1/fine-tunes' },
   cancelJob: { method: 'POST', route: '/api/v1/fine-tunes/{job_id}/cancel' },
   deleteJob: { method: 'DELETE', route: '/api/v1/fine-tunes/{job_id}' },
+  exportCheckpoint: { method: 'GET', route: '/api/v1/fine-tunes/{job_id}/export/{checkpoint}' },
 };
 
 /** Our attribute for the upstream's request id (support tickets quote it). */

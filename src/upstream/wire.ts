@@ -58,3 +58,30 @@ export interface WireError {
   message?: string;
   request_id?: string;
 }
+
+/** `GET /fine-tunes/{id}/logs?offset=&line=`. */
+export interface WireLogPage {
+  request_id?: string;
+  output: {
+    /** Lines in the whole log so far. */
+    total?: number;
+    logs: string[];
+  };
+}
+
+/** One entry of `GET /fine-tunes/{id}/checkpoints` (`output` is an array, largest step first). */
+export interface WireCheckpoint {
+  checkpoint_id?: string;
+  job_id?: string;
+  checkpoint?: string;
+  full_name?: string;
+  /** Only when `status` is SUCCEEDED. */
+  model_name?: string;
+  model_display_name?: string;
+  status?: string;
+  step?: number;
+  /** ISO-like without a zone, e.g. `2026-05-27T18:07:16`. */
+  create_time?: string;
+  expire_time?: string;
+  [extra: string]: unknown;
+}
