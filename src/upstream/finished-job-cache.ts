@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import type { SharedStore } from '../redis/store.js';
 import type { FetchedJob, FineTunesClient } from './client.js';
 import type { UpstreamCredential } from './credential.js';
 
@@ -15,11 +17,17 @@ export interface JobCacheOptions {
 export interface JobCacheObserver {
   hit(): void;
   miss(): void;
+  /** A local miss the shared store (Redis) answered: also counted as a hit. */
+  sharedHit?(): void;
+  /** The shared store failed; the lookup or write went on per-process. */
+  sharedFailure?(): void;
 }
 
 export interface JobCacheStats {
   hits: number;
   misses: number;
+  /** Hits the shared store answered (included in `hits`). */
+  sharedHits: number;
   size: number;
 }
 
@@ -28,33 +36,94 @@ export interface CachingClient extends FineTunesClient {
   clear(): void;
 }
 
+/** What the shared store holds per job: the reply and when the entry ends (Redis's expiry is the bound). */
+interface SharedEntry {
+  requestId: string | null;
+  job: FetchedJob['job'];
+  /** Epoch ms: the local copy of a shared entry ends when the shared one does. */
+  expiresAt: number;
+}
+
 /**
  * Serves jobs that can no longer change from memory, so a dashboard that keeps asking for
  * finished jobs stops costing upstream calls. Entries are keyed by the credential's scope (key
  * digest + workspace) and the job id: an entry is never visible to another credential.
  * Jobs from list pages feed the cache too; lists themselves are never cached (new jobs appear).
+ *
+ * With a `shared` store (Redis, `REDIS_URL`), replicas share entries: a local miss asks the shared
+ * store before the upstream, and what one replica fetched the others find there. Shared keys are a
+ * digest of (scope, id), so neither a key nor its digest-able form is stored. The local LRU stays in
+ * front (bounded, same TTLs); the shared store keeps its own bound (`maxEntries`) and the same TTL.
+ * A shared store that fails is a miss: the lookup goes on per-process, within the request's time
+ * (Redis commands time out after `REDIS_COMMAND_TIMEOUT_MS`).
  */
-export function withFinishedJobCache(client: FineTunesClient, options: JobCacheOptions, observer?: JobCacheObserver): CachingClient {
+export function withFinishedJobCache(
+  client: FineTunesClient,
+  options: JobCacheOptions,
+  observer?: JobCacheObserver,
+  shared?: SharedStore,
+): CachingClient {
   const enabled = options.finishedTtlMs > 0 || options.activeTtlMs > 0;
   const cache = new LRUCache<string, FetchedJob>({ max: Math.max(1, options.maxEntries), ttlAutopurge: false });
   const remembered = new WeakSet<readonly unknown[]>();
   let hits = 0;
   let misses = 0;
+  let sharedHits = 0;
 
   const keyOf = (credential: UpstreamCredential, id: string): string => `${credential.scope}\n${id}`;
+  const sharedKeyOf = (key: string): string => createHash('sha256').update(key).digest('base64url');
   const remember = (credential: UpstreamCredential, fetched: FetchedJob): void => {
     const ttl = fetched.job.isTerminal ? options.finishedTtlMs : options.activeTtlMs;
-    if (ttl > 0) cache.set(keyOf(credential, fetched.job.id), fetched, { ttl });
+    if (ttl <= 0) return;
+    const key = keyOf(credential, fetched.job.id);
+    // Already known here (e.g. listed again): the shared store has it too, or had it.
+    const known = shared !== undefined && cache.has(key);
+    cache.set(key, fetched, { ttl });
+    if (shared === undefined || known) return;
+    const entry: SharedEntry = { requestId: fetched.requestId, job: fetched.job, expiresAt: Date.now() + ttl };
+    // Not awaited: the answer never waits for the write.
+    shared.set(sharedKeyOf(key), JSON.stringify(entry), ttl).catch(() => observer?.sharedFailure?.());
+  };
+  const lookUpShared = async (key: string): Promise<FetchedJob | undefined> => {
+    if (shared === undefined) return undefined;
+    let text: string | null;
+    try {
+      text = await shared.get(sharedKeyOf(key));
+    } catch {
+      observer?.sharedFailure?.();
+      return undefined;
+    }
+    if (text === null) return undefined;
+    let entry: SharedEntry;
+    try {
+      entry = JSON.parse(text) as SharedEntry;
+    } catch {
+      return undefined;
+    }
+    const ttl = entry.expiresAt - Date.now();
+    if (!(ttl > 0) || typeof entry.job?.id !== 'string') return undefined;
+    const fetched: FetchedJob = { requestId: entry.requestId, job: entry.job };
+    cache.set(key, fetched, { ttl });
+    return fetched;
   };
 
   return {
     async getJob(id, credential, signal, recorder) {
       if (!enabled) return client.getJob(id, credential, signal, recorder);
-      const cached = cache.get(keyOf(credential, id));
+      const key = keyOf(credential, id);
+      const cached = cache.get(key);
       if (cached !== undefined) {
         hits += 1;
         observer?.hit();
         return cached;
+      }
+      const found = await lookUpShared(key);
+      if (found !== undefined) {
+        hits += 1;
+        sharedHits += 1;
+        observer?.hit();
+        observer?.sharedHit?.();
+        return found;
       }
       misses += 1;
       observer?.miss();
@@ -71,7 +140,7 @@ export function withFinishedJobCache(client: FineTunesClient, options: JobCacheO
       }
       return page;
     },
-    stats: () => ({ hits, misses, size: cache.size }),
+    stats: () => ({ hits, misses, sharedHits, size: cache.size }),
     clear: () => cache.clear(),
   };
 }

@@ -34,6 +34,11 @@ export interface UpstreamRequest {
   signal?: CallSignal | undefined;
   /** The GraphQL request this call serves, when there is one: every real call is reported to it. */
   recorder?: UpstreamCallRecorder | undefined;
+  /**
+   * When the call's time is up (`performance.now()` clock), when known: set by the shared-call
+   * layer, which owns each call's deadline. Layers that may wait (the rate budget) wait only within it.
+   */
+  deadlineAt?: number | undefined;
   /** Extra headers for this call (e.g. `traceparent`); they never replace the credential headers. */
   headers?: Readonly<Record<string, string>> | undefined;
 }

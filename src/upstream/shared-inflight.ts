@@ -37,7 +37,7 @@ function shareInflight(next: Send, timeoutMs: number): Send {
       const created: Flight = {
         controller,
         waiters: 0,
-        reply: next({ ...request, signal: controller.signal }).finally(() => {
+        reply: next({ ...request, signal: controller.signal, deadlineAt: performance.now() + timeoutMs }).finally(() => {
           clearTimeout(deadline);
           if (flights.get(key) === created) flights.delete(key);
         }),
