@@ -689,9 +689,11 @@ export function loadConfig(env: Env): Config {
 }
 
 function loadRedis(read: <N extends VariableName>(name: N) => ValueOf<N>): RedisConfig | null {
+  // All read (and checked) even without a URL, like every other variable.
   const url = read('REDIS_URL');
-  if (url === undefined) return null;
-  return { url, keyPrefix: read('REDIS_KEY_PREFIX'), commandTimeoutMs: read('REDIS_COMMAND_TIMEOUT_MS') };
+  const keyPrefix = read('REDIS_KEY_PREFIX');
+  const commandTimeoutMs = read('REDIS_COMMAND_TIMEOUT_MS');
+  return url === undefined ? null : { url, keyPrefix, commandTimeoutMs };
 }
 
 /**

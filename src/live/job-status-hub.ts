@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Repeater } from 'graphql-yoga';
 import { GatewayError, ThrottlingError, UpstreamError } from '../errors.js';
+import { type ErrorData, errorData, errorFromData } from './error-data.js';
+import { type PollCoordination, type PollHandle, createLocalCoordination } from './shared-poll.js';
 import type { Logger } from '../logger.js';
 import type { FineTuneJob } from '../model/fine-tune-job.js';
 import type { FineTunesClient } from '../upstream/client.js';
@@ -11,6 +13,8 @@ import type { UpstreamCredential } from '../upstream/credential.js';
  * hub polls `GET /fine-tunes/{id}`: one poller per (credential, workspace, job), however many
  * subscribers watch that job, so N browser tabs on one job cost one upstream call per interval.
  * A poller is never shared across credentials: each caller only ever sees what its own key sees.
+ * With Redis (`coordination`), that holds for the whole fleet: one replica polls each job and
+ * credential, and every replica's subscribers get its results.
  */
 export interface JobStatusHub {
   /**
@@ -38,6 +42,11 @@ export interface JobStatusHubOptions {
    * Throttling never counts: it only slows the poller down. @default 3
    */
   maxConsecutiveFailures?: number;
+  /**
+   * Which replica polls (`shared-poll.ts`): with Redis, one poll per job and credential for the
+   * whole fleet, results fanned out to every replica. @default this process polls for itself
+   */
+  coordination?: PollCoordination;
   logger?: Logger;
 }
 
@@ -53,27 +62,32 @@ interface Poller {
   stop(): void;
 }
 
+/** What a poll tells every replica: the job as polled, or the error that ends the watch. */
+type StatusMessage = { job: FineTuneJob } | { error: ErrorData };
+
 export function createJobStatusHub(options: JobStatusHubOptions): JobStatusHub {
   const { client, intervalMs, timeoutMs, logger } = options;
   const maxIntervalMs = options.maxIntervalMs ?? Math.max(60_000, intervalMs);
   const maxConsecutiveFailures = options.maxConsecutiveFailures ?? 3;
+  const coordination = options.coordination ?? createLocalCoordination();
   const pollers = new Map<string, Poller>();
   let closed = false;
 
   function startPoller(key: string, id: string, credential: UpstreamCredential): Poller {
     const subscribers = new Set<Subscriber>();
-    const controller = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
+    // Held by whichever replica polls; a replica taking over starts counting afresh.
     let failures = 0;
     let throttled = 0;
+    let handle: PollHandle | undefined;
+    let stopped = false;
 
     const poller: Poller = {
       subscribers,
       last: null,
       stop() {
+        stopped = true;
         if (pollers.get(key) === poller) pollers.delete(key);
-        clearTimeout(timer);
-        controller.abort();
+        handle?.stop();
       },
     };
 
@@ -83,57 +97,58 @@ export function createJobStatusHub(options: JobStatusHubOptions): JobStatusHub {
       subscribers.clear();
     };
 
-    const schedule = (delayMs: number): void => {
-      if (!controller.signal.aborted) timer = setTimeout(() => void poll(), delayMs);
-    };
-
-    async function poll(): Promise<void> {
+    const step = async (signal: AbortSignal): Promise<{ message: StatusMessage | null; nextDelayMs: number | null }> => {
       let job: FineTuneJob;
       try {
-        const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(timeoutMs)]);
-        job = (await client.getJob(id, credential, signal)).job;
+        job = (await client.getJob(id, credential, AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]))).job;
       } catch (error) {
-        if (controller.signal.aborted) return;
-        onFailure(error);
-        return;
+        if (signal.aborted) return { message: null, nextDelayMs: null };
+        return onFailure(error);
       }
-      if (controller.signal.aborted) return;
       failures = 0;
       throttled = 0;
-      const changed = poller.last === null || poller.last.rawStatus !== job.rawStatus;
-      poller.last = job;
-      if (changed) for (const subscriber of subscribers) subscriber.push(job);
-      if (job.isTerminal) finish();
-      else schedule(intervalMs);
-    }
+      return { message: { job }, nextDelayMs: job.isTerminal ? null : intervalMs };
+    };
 
-    function onFailure(error: unknown): void {
+    const onFailure = (error: unknown): { message: StatusMessage | null; nextDelayMs: number | null } => {
       if (error instanceof ThrottlingError) {
         // The account's rate limit is shared by every caller of that key: slow down, do not give up.
         throttled += 1;
         const backoff = Math.min(maxIntervalMs, intervalMs * 2 ** throttled);
         const delay = Math.max(backoff, (error.retryAfter ?? 0) * 1000);
         logger?.warn({ jobId: id, code: error.code, requestId: error.requestId, delayMs: delay }, 'job status poll throttled; backing off');
-        schedule(delay);
-        return;
+        return { message: null, nextDelayMs: delay };
       }
       if (error instanceof UpstreamError && ++failures < maxConsecutiveFailures) {
         const delay = Math.min(maxIntervalMs, intervalMs * 2 ** failures);
         logger?.warn({ jobId: id, code: error.code, requestId: error.requestId, delayMs: delay }, 'job status poll failed; retrying');
-        schedule(delay);
-        return;
+        return { message: null, nextDelayMs: delay };
       }
-      if (error instanceof GatewayError) {
-        finish(error);
-        return;
-      }
+      if (error instanceof GatewayError) return { message: { error: errorData(error) }, nextDelayMs: null };
       // A bug, not an upstream answer: end the streams without exposing it.
       logger?.error({ err: error, jobId: id }, 'job status poller crashed');
-      finish(new UpstreamError('The job status could not be read.', 'InternalError', null, null));
-    }
+      return {
+        message: { error: errorData(new UpstreamError('The job status could not be read.', 'InternalError', null, null)) },
+        nextDelayMs: null,
+      };
+    };
+
+    const deliver = (message: StatusMessage): void => {
+      if (stopped) return;
+      if ('error' in message) {
+        finish(errorFromData(message.error));
+        return;
+      }
+      const { job } = message;
+      const changed = poller.last === null || poller.last.rawStatus !== job.rawStatus;
+      poller.last = job;
+      if (changed) for (const subscriber of subscribers) subscriber.push(job);
+      if (job.isTerminal) finish();
+    };
 
     pollers.set(key, poller);
-    void poll();
+    handle = coordination.start<StatusMessage>({ key: `job:${sharedKey(key)}`, step, deliver });
+    if (stopped) handle.stop();
     return poller;
   }
 
@@ -178,4 +193,9 @@ export function createJobStatusHub(options: JobStatusHubOptions): JobStatusHub {
 function pollerKey(id: string, credential: UpstreamCredential): string {
   const who = createHash('sha256').update(credential.apiKey).digest('base64url');
   return JSON.stringify([who, credential.workspace, id]);
+}
+
+/** The poller's name across replicas: a digest of (credential digest, workspace, job id). */
+function sharedKey(key: string): string {
+  return createHash('sha256').update(key).digest('base64url');
 }
