@@ -55,7 +55,8 @@ export function createRedisConnection(options: RedisConnectionOptions): RedisCon
   const clientOptions = {
     // Commands never queue while disconnected: they fail, and the caller goes per-process.
     enableOfflineQueue: false,
-    commandTimeout: commandTimeoutMs,
+    // The real bound is `withTimeout` below; this one only ends commands on a hung connection.
+    commandTimeout: Math.max(1_000, 5 * commandTimeoutMs),
     connectTimeout: Math.max(1_000, commandTimeoutMs),
     maxRetriesPerRequest: 0,
     // Reconnect forever, quickly: sharing should resume soon after Redis is back.
@@ -98,7 +99,7 @@ export function createRedisConnection(options: RedisConnectionOptions): RedisCon
   const call = async <T>(command: (redis: Redis) => Promise<T>): Promise<T> => {
     if (closed || state() !== 'up') throw new RedisUnavailable('Redis is unavailable');
     try {
-      return await command(client);
+      return await withTimeout(command(client), commandTimeoutMs);
     } catch (error) {
       failedAt = performance.now();
       report();
@@ -141,6 +142,39 @@ export function createRedisConnection(options: RedisConnectionOptions): RedisCon
       await Promise.all([client, sub].map((redis) => (redis === null ? undefined : quit(redis))));
     },
   };
+}
+
+/**
+ * Rejects when `promise` has not settled within `ms`. When the timer fires, the decision waits for
+ * the I/O phase of the event loop (setImmediate): a busy event loop runs timers before reading
+ * sockets, so a reply that arrived in time but was not read yet (the process was busy, not Redis)
+ * still counts as in time.
+ */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const timer = setTimeout(() => {
+      setImmediate(() => {
+        if (settled) return;
+        settled = true;
+        reject(new RedisUnavailable(`Redis did not answer within ${ms} ms`));
+      });
+    }, ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        if (settled) return;
+        settled = true;
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        if (settled) return;
+        settled = true;
+        reject(error);
+      },
+    );
+  });
 }
 
 /** QUIT when connected (it flushes what was sent), else just drop the connection attempt. */
