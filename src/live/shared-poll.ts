@@ -94,6 +94,10 @@ export function createRedisCoordination(options: RedisCoordinationOptions): Poll
       let stopped = false;
       /** This replica holds the lease: its steps are everyone's. */
       let holding = false;
+      /** Since when Redis has been unavailable, as this poller saw it. */
+      let degradedSince: number | null = null;
+      /** A running loop while Redis is away: this replica was the holder, or already polls alone. */
+      const wasHolding = (): boolean => holding || loop.running;
 
       const loop = stepLoop(poll, (message) => {
         poll.deliver(message);
@@ -118,10 +122,15 @@ export function createRedisCoordination(options: RedisCoordinationOptions): Poll
       const tick = async (): Promise<void> => {
         if (stopped) return;
         if (redis.state() !== 'up') {
+          // A holder goes on alone at once. A listener waits until Redis has been away for a whole
+          // lease (the holder's lease would have run out by then anyway), so a blip (one slow
+          // command) does not set every replica polling.
+          degradedSince ??= performance.now();
           holding = false;
-          if (!loop.running) loop.run(0);
+          if (!loop.running && (wasHolding() || performance.now() - degradedSince >= leaseMs)) loop.run(0);
           return;
         }
+        degradedSince = null;
         try {
           if (holding) {
             if ((await renew([leaseKey], [id, leaseMs])) === 1) return;
@@ -137,9 +146,11 @@ export function createRedisCoordination(options: RedisCoordinationOptions): Poll
           // Someone else polls: listen only.
           loop.stop();
         } catch (error) {
+          // Handled like Redis being away (the connection is degraded now): see the top.
           fallback(error);
+          degradedSince ??= performance.now();
+          if (!holding && !loop.running && performance.now() - degradedSince >= leaseMs) loop.run(0);
           holding = false;
-          if (!loop.running) loop.run(0);
         }
       };
       const timer = setInterval(() => void tick(), Math.max(50, Math.floor(leaseMs / 3)));

@@ -19,6 +19,8 @@ export type Endpoint = 'getJob' | 'listJobs';
 export interface CallSignal {
   readonly aborted: boolean;
   readonly reason: unknown;
+  /** When it aborts on its own (a deadline), on the `performance.now()` clock, when it has one. */
+  readonly deadlineAt?: number | undefined;
   addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
   removeEventListener(type: 'abort', listener: () => void): void;
 }

@@ -23,8 +23,12 @@ interface Decision {
   waitMs: number;
 }
 
-/** Time kept back from a call's deadline: a call that would be sent in its last moments is refused instead. */
-const DEADLINE_MARGIN_MS = 50;
+/**
+ * Part of a call's time kept back from the wait: a call whose slot falls in the last 5% of its
+ * deadline (at least 50 ms) is refused instead, since it would have no time left for the upstream.
+ */
+const DEADLINE_MARGIN = 0.05;
+const MIN_DEADLINE_MARGIN_MS = 50;
 /** Credentials whose state the per-process budget keeps (forwarding mode has one per caller key). */
 const LOCAL_CREDENTIALS = 10_000;
 
@@ -40,8 +44,9 @@ const LOCAL_CREDENTIALS = 10_000;
  * replica's calls for that credential are held until then.
  *
  * A call whose slot is further away than its deadline allows is not sent and not queued: it fails at
- * once with a ThrottlingError carrying `retryAfter` (whole seconds). Keyed by the credential's scope
- * (a digest), never the key.
+ * once with a ThrottlingError carrying `retryAfter` (whole seconds). A call that wakes up for its
+ * slot too late (this process was busy) takes a new one rather than leave bunched with the next
+ * calls. Keyed by the credential's scope (a digest), never the key.
  *
  * It sits inside the retry layer (every attempt pays its slot) and outside the concurrency limit (a
  * wait for the budget holds no upstream slot).
@@ -83,21 +88,30 @@ export function createRateBudget(options: RateBudgetOptions): SendLayer {
     return decideLocally(scope, maxWaitUs, holdUs);
   };
 
+  // A slot is only good when the call leaves on time: a process that wakes up later than this (a
+  // busy event loop) takes a new slot instead, so late calls never bunch up with the next ones.
+  const lateness = Math.min(25, intervalUs / 4000);
+
   return (next) => async (request) => {
     const { scope } = request.credential;
     const deadlineAt = request.deadlineAt ?? performance.now() + deadlineMs;
-    const maxWaitMs = deadlineAt - performance.now() - DEADLINE_MARGIN_MS;
-    const decision = await decide(scope, maxWaitMs * 1000, 0);
-    if (!decision.granted) {
-      options.onRefused?.();
-      throw new ThrottlingError(
-        'The upstream request budget of this credential is used up for now (DASHSCOPE_MAX_RPS); retry later.',
-        'Throttling.GatewayRateBudget',
-        null,
-        Math.max(1, Math.ceil(decision.waitMs / 1000)),
-      );
+    const margin = Math.max(MIN_DEADLINE_MARGIN_MS, DEADLINE_MARGIN * deadlineMs);
+    for (;;) {
+      const decision = await decide(scope, (deadlineAt - performance.now() - margin) * 1000, 0);
+      if (!decision.granted) {
+        options.onRefused?.();
+        throw new ThrottlingError(
+          'The upstream request budget of this credential is used up for now (DASHSCOPE_MAX_RPS); retry later.',
+          'Throttling.GatewayRateBudget',
+          null,
+          Math.max(1, Math.ceil(decision.waitMs / 1000)),
+        );
+      }
+      if (decision.waitMs < 1) break;
+      const slot = performance.now() + decision.waitMs;
+      await sleep(decision.waitMs, request.signal);
+      if (intervalUs === 0 || performance.now() - slot <= lateness) break;
     }
-    if (decision.waitMs >= 1) await sleep(decision.waitMs, request.signal);
     const reply = await next(request);
     if (reply.status === 429) {
       const value = reply.headers['retry-after'];
