@@ -16,6 +16,9 @@ export interface RedisServer {
   client(): Redis;
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** SIGSTOP: connections stay open but nothing is answered (a Redis that hangs). `resume()`: SIGCONT. */
+  pause(): void;
+  resume(): void;
   close(): Promise<void>;
 }
 
@@ -62,6 +65,7 @@ export async function startRedisServer(): Promise<RedisServer> {
     if (running === null || running.exitCode !== null) return;
     const exited = once(running, 'exit');
     running.kill('SIGKILL');
+    running.kill('SIGCONT');
     await exited;
   };
   await start();
@@ -75,6 +79,8 @@ export async function startRedisServer(): Promise<RedisServer> {
     },
     stop,
     start,
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
     async close() {
       own?.disconnect();
       await stop();
