@@ -1,3 +1,4 @@
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/logger.js';
@@ -89,7 +90,10 @@ describe('the shared store', () => {
 });
 
 describe('one gateway and a Redis that is missing or hangs', () => {
-  const query = parse('{ fineTunes(page: { size: 2 }) { __typename ... on JobConnection { totalCount } } }');
+  const query = parse('{ fineTunes(page: { size: 2 }) { __typename ... on JobConnection { totalCount } } }') as TypedDocumentNode<
+    { fineTunes: unknown },
+    Record<string, never>
+  >;
 
   it('serves per process when nothing listens at REDIS_URL: /ready 200, degraded in its body and /metrics', async () => {
     const port = await freePort();
