@@ -29,6 +29,8 @@ interface Decision {
  */
 const DEADLINE_MARGIN = 0.05;
 const MIN_DEADLINE_MARGIN_MS = 50;
+/** How late after its slot a call may still leave (else it takes a new slot); the slots make room for it. */
+const LATE_MS = 25;
 /** Credentials whose state the per-process budget keeps (forwarding mode has one per caller key). */
 const LOCAL_CREDENTIALS = 10_000;
 
@@ -45,15 +47,17 @@ const LOCAL_CREDENTIALS = 10_000;
  *
  * A call whose slot is further away than its deadline allows is not sent and not queued: it fails at
  * once with a ThrottlingError carrying `retryAfter` (whole seconds). A call that wakes up for its
- * slot too late (this process was busy) takes a new one rather than leave bunched with the next
- * calls. Keyed by the credential's scope (a digest), never the key.
+ * slot too late (this process was busy) takes a new one (at most twice) rather than leave bunched
+ * with the next calls; slots are spaced (1 s + 25 ms) / rps to leave room for that lateness. Keyed by the credential's scope (a digest), never the key.
  *
  * It sits inside the retry layer (every attempt pays its slot) and outside the concurrency limit (a
  * wait for the budget holds no upstream slot).
  */
 export function createRateBudget(options: RateBudgetOptions): SendLayer {
   const { maxRps, deadlineMs, redis } = options;
-  const intervalUs = maxRps > 0 ? Math.ceil(1_000_000 / maxRps) : 0;
+  // Slots 1/rps apart, stretched so that rps + 1 calls always span more than a second even when
+  // one of them leaves up to LATE_MS after its slot (see below).
+  const intervalUs = maxRps > 0 ? Math.ceil(((1_000 + LATE_MS) * 1_000) / maxRps) : 0;
   const local = new LRUCache<string, number>({ max: LOCAL_CREDENTIALS });
   const gcra = redis?.script('ftgwGcra', GCRA, 1);
   const keyOf = (scope: string): string => `${redis?.prefix ?? ''}rate:${scope}`;
@@ -90,14 +94,16 @@ export function createRateBudget(options: RateBudgetOptions): SendLayer {
 
   // A slot is only good when the call leaves on time: a process that wakes up later than this (a
   // busy event loop) takes a new slot instead, so late calls never bunch up with the next ones.
-  const lateness = Math.min(25, intervalUs / 4000);
+  const lateness = Math.min(LATE_MS, intervalUs / 4000);
 
   return (next) => async (request) => {
     const { scope } = request.credential;
     const deadlineAt = request.deadlineAt ?? performance.now() + deadlineMs;
     const margin = Math.max(MIN_DEADLINE_MARGIN_MS, DEADLINE_MARGIN * deadlineMs);
-    for (;;) {
-      const decision = await decide(scope, (deadlineAt - performance.now() - margin) * 1000, 0);
+    for (let retake = 0; ; retake++) {
+      // The slot is dated from before the decision was asked for: a reply read late counts as lateness.
+      const asked = performance.now();
+      const decision = await decide(scope, (deadlineAt - asked - margin) * 1000, 0);
       if (!decision.granted) {
         options.onRefused?.();
         throw new ThrottlingError(
@@ -107,10 +113,11 @@ export function createRateBudget(options: RateBudgetOptions): SendLayer {
           Math.max(1, Math.ceil(decision.waitMs / 1000)),
         );
       }
-      if (decision.waitMs < 1) break;
-      const slot = performance.now() + decision.waitMs;
-      await sleep(decision.waitMs, request.signal);
-      if (intervalUs === 0 || performance.now() - slot <= lateness) break;
+      const slot = asked + decision.waitMs;
+      const waitMs = slot - performance.now();
+      if (waitMs >= 1) await sleep(waitMs, request.signal);
+      // Late for a third slot: this process is too busy to be on time at all; go rather than starve.
+      if (intervalUs === 0 || performance.now() - slot <= lateness || retake === 2) break;
     }
     const reply = await next(request);
     if (reply.status === 429) {
