@@ -18,13 +18,17 @@ const finished = jobs.filter((job) => job.status === 'SUCCEEDED' || job.status =
 const running = jobs.filter((job) => job.status === 'RUNNING').map((job) => job.job_id);
 const KEYS = ['sk-cache', 'sk-poll', 'sk-burst', 'sk-hold'];
 
-async function post(origin: string, key: string, query: string): Promise<any> {
+interface Body {
+  data?: { fineTunes?: { __typename: string } } | null;
+}
+
+async function post(origin: string, key: string, query: string): Promise<Body> {
   const response = await fetch(`${origin}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
     body: JSON.stringify({ query }),
   });
-  return response.json();
+  return (await response.json()) as Body;
 }
 const jobsQuery = (ids: string[]): string => `{ ${ids.map((id, i) => `j${i}: fineTune(id: "${id}") { __typename }`).join(' ')} }`;
 const pageQuery = (page: number): string => `{ fineTunes(page: { number: ${page}, size: 1 }) { __typename } }`;
@@ -55,7 +59,7 @@ async function measure(label: string, replicas: number, withRedis: boolean): Pro
   const document = parse('subscription ($id: ID!) { fineTuneStatus(id: $id) { __typename } }');
   const watchers = await Promise.all(
     Array.from({ length: 4 }, () =>
-      subscribe<any, { id: string }>(`${lb}/graphql`, document, { id: running[0]! }, { headers: { authorization: 'Bearer sk-poll' } }),
+      subscribe<unknown, { id: string }>(`${lb}/graphql`, document, { id: running[0]! }, { headers: { authorization: 'Bearer sk-poll' } }),
     ),
   );
   await Promise.all(watchers.map((watcher) => watcher.next(5_000)));
@@ -74,7 +78,7 @@ async function measure(label: string, replicas: number, withRedis: boolean): Pro
     .sort((a, b) => a - b);
   result.burst = {
     upstreamCalls: times.length,
-    throttled: burst.filter((body) => body.data?.fineTunes.__typename === 'ThrottlingError').length,
+    throttled: burst.filter((body) => body.data?.fineTunes?.__typename === 'ThrottlingError').length,
     busiestSecond: Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 1000).length)),
   };
 
