@@ -204,16 +204,25 @@ describe('replicas sharing one Redis behind HAProxy', () => {
     expect(first.body.data!.fineTunes).toEqual({ __typename: 'ThrottlingError', code: 'Throttling.RateQuota', retryAfter: 2 });
     const heldAt = sim.calls.slice(since).find((call) => call.apiKey === 'sk-hold')!.at;
 
-    // The other replica, at once: nothing reaches the upstream until the hold ends.
+    // The other replica, at once: nothing reaches the upstream until the hold ends. Its callers
+    // either wait for the end of the hold (when it ends within their deadline) or, here, where it
+    // does not, get a ThrottlingError at once.
     const during = await Promise.all([2, 3, 4].map((page) => post(b!.url, 'sk-hold', pageQuery(page))));
-    for (const result of during) expect(result.body.data!.fineTunes).toMatchObject({ __typename: 'ThrottlingError', retryAfter: 2 });
-    expect(calls('sk-hold', 'listJobs', undefined, since)).toBe(1);
+    for (const result of during) {
+      const value = result.body.data!.fineTunes;
+      if (value.__typename === 'ThrottlingError') expect(value.retryAfter).toBeGreaterThanOrEqual(1);
+      else expect(value.__typename).toBe('JobConnection');
+    }
+    const held = sim.calls.slice(since).filter((call) => call.apiKey === 'sk-hold' && call.at > heldAt);
+    // The same machine's clock dates the hold (Redis) and the calls (simulator); 50 ms for the way.
+    for (const call of held) expect(call.at).toBeGreaterThanOrEqual(heldAt + 1_950);
+    expect(during.filter((result) => result.body.data!.fineTunes.__typename === 'ThrottlingError').length).toBe(3 - held.length);
 
     // After it: served again.
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, heldAt + 2_100 - Date.now())));
     const after = await post(b!.url, 'sk-hold', pageQuery(5));
     expect(after.body.data!.fineTunes.__typename).toBe('JobConnection');
-    expect(calls('sk-hold', 'listJobs', undefined, since)).toBe(2);
+    expect(calls('sk-hold', 'listJobs', undefined, since)).toBe(2 + held.length);
   });
 
   it('keeps answering while Redis stops and restarts under load; sharing resumes by itself', async () => {
