@@ -31,6 +31,8 @@ const DEADLINE_MARGIN = 0.05;
 const MIN_DEADLINE_MARGIN_MS = 50;
 /** How late after its slot a call may still leave (else it takes a new slot); the slots make room for it. */
 const LATE_MS = 25;
+/** Room left in each second for calls brought closer on the way (network, the upstream's own clock). */
+const JITTER_MS = 25;
 /** Credentials whose state the per-process budget keeps (forwarding mode has one per caller key). */
 const LOCAL_CREDENTIALS = 10_000;
 
@@ -48,7 +50,7 @@ const LOCAL_CREDENTIALS = 10_000;
  * A call whose slot is further away than its deadline allows is not sent and not queued: it fails at
  * once with a ThrottlingError carrying `retryAfter` (whole seconds). A call that wakes up for its
  * slot too late (this process was busy) takes a new one (at most twice) rather than leave bunched
- * with the next calls; slots are spaced (1 s + 25 ms) / rps to leave room for that lateness. Keyed by the credential's scope (a digest), never the key.
+ * with the next calls; slots are spaced (1 s + 50 ms) / rps to leave room for that lateness and for jitter on the way. Keyed by the credential's scope (a digest), never the key.
  *
  * It sits inside the retry layer (every attempt pays its slot) and outside the concurrency limit (a
  * wait for the budget holds no upstream slot).
@@ -56,8 +58,9 @@ const LOCAL_CREDENTIALS = 10_000;
 export function createRateBudget(options: RateBudgetOptions): SendLayer {
   const { maxRps, deadlineMs, redis } = options;
   // Slots 1/rps apart, stretched so that rps + 1 calls always span more than a second even when
-  // one of them leaves up to LATE_MS after its slot (see below).
-  const intervalUs = maxRps > 0 ? Math.ceil(((1_000 + LATE_MS) * 1_000) / maxRps) : 0;
+  // one of them leaves up to LATE_MS after its slot (see below) and the way to the upstream
+  // (JITTER_MS) brings two calls closer.
+  const intervalUs = maxRps > 0 ? Math.ceil(((1_000 + LATE_MS + JITTER_MS) * 1_000) / maxRps) : 0;
   const local = new LRUCache<string, number>({ max: LOCAL_CREDENTIALS });
   const gcra = redis?.script('ftgwGcra', GCRA, 1);
   const keyOf = (scope: string): string => `${redis?.prefix ?? ''}rate:${scope}`;
