@@ -82,6 +82,21 @@ export interface Config {
   idempotencyMaxKeys: number;
   /** GRAPHQL_TYPE_PREFIX (see `schema/type-prefix.ts`). */
   typePrefix: string;
+  /** DASHSCOPE_MAX_RPS: upstream calls per second per credential over every replica; 0: no budget (see `upstream/rate-budget.ts`). */
+  maxRps: number;
+  /** DASHSCOPE_POLL_LEASE_MS: how long a replica's hold on a shared poller lasts unless renewed (see `live/shared-poll.ts`). */
+  pollLeaseMs: number;
+  /** Sharing across replicas through Redis; null without REDIS_URL (see `redis/connection.ts`). */
+  redis: RedisConfig | null;
+}
+
+export interface RedisConfig {
+  /** REDIS_URL */
+  url: string;
+  /** REDIS_KEY_PREFIX */
+  keyPrefix: string;
+  /** REDIS_COMMAND_TIMEOUT_MS */
+  commandTimeoutMs: number;
 }
 
 export interface RetryConfig {
@@ -198,6 +213,7 @@ export const GROUPS = {
   Caching: 'The finished-job cache in front of the upstream; lists are never cached.',
   Limits: 'Checked before execution; a request beyond a limit is refused with no upstream call.',
   GraphQL: 'Schema naming, trusted documents, live subscriptions and the fast path for repeated queries.',
+  'Scale-out': 'Replicas of the gateway sharing one Redis (see [scaling.md](scaling.md)).',
   Telemetry:
     'Logs, metrics and OpenTelemetry traces. The OTLP exporter also reads its own standard variables, e.g. `OTEL_EXPORTER_OTLP_HEADERS=authorization=Bearer …` for a hosted collector.',
   Simulator: 'Only used when the gateway runs on the embedded simulator.',
@@ -276,6 +292,18 @@ const originList: Parse<string[]> = (raw) => {
           (origin) => `must list origins like https://app.example.com (no path, no trailing slash), or be *, got ${JSON.stringify(origin)}`,
         ),
       );
+};
+
+const redisUrl: Parse<string> = (raw) => {
+  const value = raw.trim();
+  try {
+    const url = new URL(value);
+    if (url.protocol === 'redis:' || url.protocol === 'rediss:') return value;
+  } catch {
+    // rejected below
+  }
+  // Never echo the value: a Redis URL may carry a password.
+  return new Rejected('must be a redis:// or rediss:// URL');
 };
 
 const ratio: Parse<number> = (raw) => {
@@ -436,6 +464,14 @@ export const VARIABLES = {
     parse: int(1, 1000),
     meaning: 'Consecutive failed upstream attempts (5xx, timeouts, refused or reset connections) that open the circuit.',
   }),
+  DASHSCOPE_MAX_RPS: variable({
+    group: 'Upstream',
+    default: 0,
+    shownDefault: '`0` (no budget)',
+    parse: int(0, 100_000),
+    meaning:
+      'Upstream calls per second per credential, summed over every replica sharing `REDIS_URL` (per process without it): calls over the budget wait their turn within the deadline, else get `ThrottlingError` with `retryAfter`; an upstream 429 with `Retry-After` holds every call of that credential for that long.',
+  }),
   DASHSCOPE_BREAKER_COOLDOWN_MS: variable({
     group: 'Upstream',
     default: 5_000,
@@ -568,12 +604,40 @@ export const VARIABLES = {
     meaning:
       'How often the `fineTuneStatus` subscription polls a watched job (one poller per credential and job; backs off on throttling).',
   }),
+  DASHSCOPE_POLL_LEASE_MS: variable({
+    group: 'GraphQL',
+    default: 3_000,
+    parse: int(300, 600_000),
+    meaning:
+      'With `REDIS_URL`: how long one replica holds the poller of a watched job unless it renews it (every third of it); another replica takes over within about this long when the holder dies.',
+  }),
   GRAPHQL_NODE_FRONT: variable({
     group: 'GraphQL',
     default: true,
     parse: bool,
     meaning:
       "`false`: hand every request to whatwg-node's Node adapter instead of the gateway's [Node front](architecture.md#request-path); both run the same pipeline.",
+  }),
+
+  // Scale-out
+  REDIS_URL: optional({
+    group: 'Scale-out',
+    parse: redisUrl,
+    meaning:
+      'Redis shared by the replicas (`redis://127.0.0.1:6379/0`): the finished-job cache, the job-status pollers and the upstream rate budget are shared through it (see [scaling.md](scaling.md)). Unset: each process works alone. Redis down: each replica falls back to per-process behaviour and `/ready` and `/metrics` say so.',
+  }),
+  REDIS_KEY_PREFIX: variable({
+    group: 'Scale-out',
+    default: 'ftgw:',
+    parse: text,
+    meaning: 'Prefix of every Redis key and channel the gateway uses, so several deployments can share one Redis.',
+  }),
+  REDIS_COMMAND_TIMEOUT_MS: variable({
+    group: 'Scale-out',
+    default: 200,
+    parse: int(10, 60_000),
+    meaning:
+      'Longest wait for one Redis command; past it (or with Redis unreachable) the gateway answers on per-process behaviour and skips Redis for a second.',
   }),
 
   // Telemetry
@@ -713,9 +777,20 @@ export function loadConfig(env: Env): Config {
     },
     idempotencyMaxKeys: read('IDEMPOTENCY_MAX_KEYS'),
     typePrefix: read('GRAPHQL_TYPE_PREFIX'),
+    maxRps: read('DASHSCOPE_MAX_RPS'),
+    pollLeaseMs: read('DASHSCOPE_POLL_LEASE_MS'),
+    redis: loadRedis(read),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+function loadRedis(read: <N extends VariableName>(name: N) => ValueOf<N>): RedisConfig | null {
+  // All read (and checked) even without a URL, like every other variable.
+  const url = read('REDIS_URL');
+  const keyPrefix = read('REDIS_KEY_PREFIX');
+  const commandTimeoutMs = read('REDIS_COMMAND_TIMEOUT_MS');
+  return url === undefined ? null : { url, keyPrefix, commandTimeoutMs };
 }
 
 /**

@@ -112,7 +112,7 @@ export function createDeadline(timeoutMs: number, onRequestAbort: OnRequestAbort
   return {
     signal() {
       if (controller === undefined) {
-        const own = new CallController();
+        const own = new CallController(endsAt);
         controller = own;
         timer = setTimeout(
           () => own.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),

@@ -19,6 +19,7 @@ import { GRAPHIQL_OPTIONS, type GraphiQLPageSource, createGraphiQLPage } from '.
 import { type FrontCounts, type NodeHandler, type ServerContext, createNodeFront, onResponseClose } from './http/node-front.js';
 import { type JobStatusHub, createJobStatusHub } from './live/job-status-hub.js';
 import { type LogTailHub, createLogTailHub } from './live/log-tail-hub.js';
+import { createLocalCoordination, createRedisCoordination } from './live/shared-poll.js';
 import type { Logger } from './logger.js';
 import { DOCUMENT_ID_PARAM, loadPersistedOperations, usePersistedOperationsManifest } from './persisted-operations.js';
 import { createMaskError, createYogaLogger } from './plugins/mask-error.js';
@@ -36,8 +37,9 @@ import { useRequestBodyLimit } from './plugins/use-request-body-limit.js';
 import { useRequestParamsLimits } from './plugins/use-request-params-limits.js';
 import { type SubscriptionCounts, useSubscriptionLimits } from './plugins/use-subscription-limits.js';
 import { useShutdownNotice } from './plugins/use-shutdown-notice.js';
+import { type RedisConnection, type RedisState, createRedisConnection } from './redis/connection.js';
 import { createSchema } from './schema/index.js';
-import { type GatewayMetrics, createMetrics } from './telemetry/metrics.js';
+import { type GatewayMetrics, REDIS_STATES, createMetrics } from './telemetry/metrics.js';
 import { useMetricsEndpoint } from './telemetry/operation-metrics.js';
 import { createRequestTelemetry } from './telemetry/request-telemetry.js';
 import { TRACER_NAME } from './telemetry/tracing.js';
@@ -94,6 +96,11 @@ export interface GatewayHealth {
   ready: boolean;
   draining: boolean;
   upstream: UpstreamHealth;
+  /**
+   * The Redis shared with the other replicas: `up`, `degraded` (unreachable or failing: this
+   * replica serves on per-process behaviour, and stays ready) or `off` (no REDIS_URL).
+   */
+  redis: RedisState | 'off';
 }
 
 /** Headers that make a browser preflight a request: a POST with one of them needs no JSON body (see `useCrossSiteProtection`). */
@@ -112,7 +119,9 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     config.persistedOperationsManifest === undefined ? null : loadPersistedOperations(config.persistedOperationsManifest);
   const metrics = deps.metrics ?? createMetrics();
   const tracer = deps.tracerProvider?.getTracer(TRACER_NAME);
-  const upstream = createUpstream(config, { ...deps, metrics, tracer });
+  const redis = config.redis === null ? null : connectRedis(config.redis, deps.logger, metrics);
+  if (redis === null) setRedisState(metrics, 'off');
+  const upstream = createUpstream(config, { ...deps, metrics, tracer, redis });
   const { client } = upstream;
   const telemetry = createRequestTelemetry({
     logger: deps.logger,
@@ -126,6 +135,17 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     intervalMs: config.pollIntervalMs,
     timeoutMs: config.timeoutMs,
     logger: deps.logger,
+    coordination:
+      redis === null
+        ? createLocalCoordination()
+        : createRedisCoordination({
+            redis,
+            leaseMs: config.pollLeaseMs,
+            // Late joiners on other replicas start from it; it outlives a few polls and a takeover.
+            lastTtlMs: Math.max(60_000, 3 * config.pollIntervalMs),
+            logger: deps.logger,
+            onFallback: () => metrics.redis.fallbacks.inc({ feature: 'pollers' }),
+          }),
   });
   const logTail = createLogTailHub({
     client,
@@ -150,7 +170,9 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
 
   // Ready while serving, also while the upstream circuit is open: the outage is shared by every
   // replica, so taking them all out of a load balancer would turn typed errors into refused connections.
-  const health = (): GatewayHealth => ({ ready: !draining, draining, upstream: upstream.health() });
+  // Ready also while Redis is degraded: every replica then serves per process, which is slower on the
+  // upstream's side but no outage.
+  const health = (): GatewayHealth => ({ ready: !draining, draining, upstream: upstream.health(), redis: redis?.state() ?? 'off' });
 
   // Built once per process and prefix, never per request.
   const schema = createSchema({ typePrefix: config.typePrefix });
@@ -280,11 +302,19 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       closing ??= (async () => {
         logTail.close();
         jobStatus.close();
-        await upstream.close();
+        await Promise.all([upstream.close(), redis?.close()]);
       })();
       return closing;
     },
   };
+}
+
+function connectRedis(config: NonNullable<Config['redis']>, logger: Logger, metrics: GatewayMetrics): RedisConnection {
+  return createRedisConnection({ ...config, logger, onStateChange: (state) => setRedisState(metrics, state) });
+}
+
+function setRedisState(metrics: GatewayMetrics, state: RedisState | 'off'): void {
+  for (const each of REDIS_STATES) metrics.redis.state.set({ state: each }, each === state ? 1 : 0);
 }
 
 /** Yoga's server, with its plugin list (the one the adapter takes its hooks from) in reach of the Node front. */

@@ -36,6 +36,9 @@ describe('/metrics (Prometheus text) after real traffic', () => {
       'gateway_dataloader_batch_size histogram',
       'gateway_cache_hits_total counter',
       'gateway_cache_misses_total counter',
+      'gateway_upstream_budget_refusals_total counter',
+      'gateway_redis_state gauge',
+      'gateway_redis_fallbacks_total counter',
       'graphql_envelop_request counter',
       'graphql_envelop_request_duration histogram',
       'graphql_yoga_http_duration histogram',
@@ -43,6 +46,9 @@ describe('/metrics (Prometheus text) after real traffic', () => {
     ]) {
       expect(text).toContain(`# TYPE ${family}`);
     }
+    // No REDIS_URL here: the state says so.
+    expect(text).toContain('gateway_redis_state{state="off"} 1');
+    expect(text).toContain('gateway_redis_state{state="up"} 0');
   });
 
   it('counts operations, upstream calls by endpoint and status, typed union errors and batch sizes', async () => {

@@ -22,6 +22,25 @@ const FORBIDDEN: { from: string; to: string[] }[] = [
     from: 'actions/',
     to: ['schema/', 'http/', 'plugins/', 'loaders/', 'telemetry/', 'execution/', 'context.ts', 'server.ts', 'main.ts'],
   },
+  // The Redis connection and store serve the upstream stack and the pollers: they know neither.
+  {
+    from: 'redis/',
+    to: [
+      'schema/',
+      'http/',
+      'plugins/',
+      'loaders/',
+      'live/',
+      'upstream/',
+      'actions/',
+      'telemetry/',
+      'execution/',
+      'model/',
+      'context.ts',
+      'server.ts',
+      'main.ts',
+    ],
+  },
   // The model is the bottom: plain types and rules, built by upstream/job-mapping.ts.
   { from: 'model/', to: [''] },
 ];

@@ -333,6 +333,7 @@ describe('HTTP protections', () => {
         ready: true,
         draining: false,
         upstream: { circuit: 'closed', active: 0, queued: 0, limit: 16 },
+        redis: 'off',
       });
       own.gateway.drain();
       const draining = await fetch(`${own.url}/ready`);

@@ -1,10 +1,13 @@
 import { Repeater } from 'graphql-yoga';
+import { createHash } from 'node:crypto';
 import type { GatewayError } from '../errors.js';
+import { type ErrorData, errorData, errorFromData } from './error-data.js';
+import { type PollCoordination, type PollHandle, createLocalCoordination } from './shared-poll.js';
 import type { Logger } from '../logger.js';
 import type { FineTuneJob } from '../model/fine-tune-job.js';
 import type { FineTunesClient } from '../upstream/client.js';
 import type { UpstreamCredential } from '../upstream/credential.js';
-import { type PollOutcome, backoffDefaults, pollerKey, startPollLoop } from './poll-loop.js';
+import { type FailureCounts, backoffDefaults, decideAfterFailure, pollerKey } from './poll-loop.js';
 
 /**
  * Live job status for the `fineTuneStatus` subscription (and the end of a `fineTuneLogs` tail). The
@@ -12,6 +15,8 @@ import { type PollOutcome, backoffDefaults, pollerKey, startPollLoop } from './p
  * its key are `poll-loop.ts`'s): one poller per (credential, workspace, job), however many
  * subscribers watch that job, so N browser tabs on one job cost one upstream call per interval.
  * A poller is never shared across credentials: each caller only ever sees what its own key sees.
+ * With Redis (`coordination`), that holds for the whole fleet: one replica polls each job and
+ * credential, and every replica's subscribers get its results.
  */
 export interface JobStatusHub {
   /**
@@ -46,6 +51,11 @@ export interface JobStatusHubOptions {
    * Throttling never counts: it only slows the poller down. @default 3
    */
   maxConsecutiveFailures?: number;
+  /**
+   * Which replica polls (`shared-poll.ts`): with Redis, one poll per job and credential for the
+   * whole fleet, results fanned out to every replica. @default this process polls for itself
+   */
+  coordination?: PollCoordination;
   logger?: Logger;
 }
 
@@ -65,51 +75,101 @@ interface Poller {
   stop(): void;
 }
 
+/** What a poll tells every replica: the job as polled, or the error that ends the watch. */
+type StatusMessage = { job: FineTuneJob } | { error: ErrorData };
+
 export function createJobStatusHub(options: JobStatusHubOptions): JobStatusHub {
   const { client, intervalMs, timeoutMs, logger } = options;
   const backoff = backoffDefaults(intervalMs, options);
+  const coordination = options.coordination ?? createLocalCoordination();
   const pollers = new Map<string, Poller>();
   let closed = false;
 
   function startPoller(key: string, id: string, credential: UpstreamCredential): Poller {
     const subscribers = new Set<Subscriber>();
+    // Held by whichever replica polls; a replica taking over starts counting afresh.
+    let counts: FailureCounts = { failures: 0, throttled: 0 };
+    let handle: PollHandle | undefined;
+    let stopped = false;
+    /** Moves when news comes from outside (an action): a poll that started before is out of date. */
+    let generation = 0;
+    const rules = { intervalMs, ...backoff, logger, what: 'job status', jobId: id };
+
+    const poller: Poller = {
+      subscribers,
+      last: null,
+      accept(job) {
+        generation += 1;
+        counts = { failures: 0, throttled: 0 };
+        deliver({ job });
+      },
+      pollNow() {
+        // Outside the fleet's loop (whose next step may be an interval away): one read, now.
+        generation += 1;
+        const started = generation;
+        client.getJob(id, credential, AbortSignal.timeout(timeoutMs)).then(
+          ({ job }) => {
+            if (generation === started) deliver({ job });
+          },
+          (error: unknown) => {
+            // Only an answer that ends the watch (the job is gone); failures are the loop's to retry.
+            const decision = decideAfterFailure(
+              error,
+              { failures: 0, throttled: 0 },
+              { ...rules, maxConsecutiveFailures: Number.POSITIVE_INFINITY },
+            );
+            if (generation === started && 'error' in decision) deliver({ error: errorData(decision.error) });
+          },
+        );
+      },
+      stop() {
+        stopped = true;
+        if (pollers.get(key) === poller) pollers.delete(key);
+        handle?.stop();
+      },
+    };
+
     const finish = (error?: GatewayError): void => {
       poller.stop();
       for (const subscriber of [...subscribers]) subscriber.end(error);
       subscribers.clear();
     };
-    const onJob = (job: FineTuneJob): PollOutcome => {
+
+    const step = async (signal: AbortSignal): Promise<{ message: StatusMessage | null; nextDelayMs: number | null }> => {
+      const started = generation;
+      let job: FineTuneJob;
+      try {
+        job = (await client.getJob(id, credential, AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]))).job;
+      } catch (error) {
+        if (signal.aborted) return { message: null, nextDelayMs: null };
+        if (generation !== started) return { message: null, nextDelayMs: intervalMs };
+        const decision = decideAfterFailure(error, counts, rules);
+        counts = { failures: decision.failures, throttled: decision.throttled };
+        if ('delayMs' in decision) return { message: null, nextDelayMs: decision.delayMs };
+        return { message: { error: errorData(decision.error) }, nextDelayMs: null };
+      }
+      // An action's fresh read came meanwhile: this older answer is not told.
+      if (generation !== started) return { message: null, nextDelayMs: intervalMs };
+      counts = { failures: 0, throttled: 0 };
+      return { message: { job }, nextDelayMs: job.isTerminal ? null : intervalMs };
+    };
+
+    const deliver = (message: StatusMessage): void => {
+      if (stopped) return;
+      if ('error' in message) {
+        finish(errorFromData(message.error));
+        return;
+      }
+      const { job } = message;
       const changed = poller.last === null || poller.last.rawStatus !== job.rawStatus;
       poller.last = job;
       if (changed) for (const subscriber of subscribers) subscriber.push(job);
-      if (job.isTerminal) {
-        finish();
-        return 'done';
-      }
-      return 'wait';
+      if (job.isTerminal) finish();
     };
-    const poller: Poller = {
-      subscribers,
-      last: null,
-      accept(job) {
-        loop.reset();
-        onJob(job);
-      },
-      pollNow() {
-        loop.pollNow();
-      },
-      stop() {
-        if (pollers.get(key) === poller) pollers.delete(key);
-        loop.stop();
-      },
-    };
+
     pollers.set(key, poller);
-    const loop = startPollLoop(
-      { intervalMs, timeoutMs, ...backoff, logger, what: 'job status', jobId: id },
-      async (signal) => (await client.getJob(id, credential, signal)).job,
-      onJob,
-      finish,
-    );
+    handle = coordination.start<StatusMessage>({ key: `job:${sharedKey(key)}`, step, deliver });
+    if (stopped) handle.stop();
     return poller;
   }
 
@@ -154,4 +214,9 @@ export function createJobStatusHub(options: JobStatusHubOptions): JobStatusHub {
       pollers.clear();
     },
   };
+}
+
+/** The poller's name across replicas: a digest of (credential digest, workspace, job id). */
+function sharedKey(key: string): string {
+  return createHash('sha256').update(key).digest('base64url');
 }

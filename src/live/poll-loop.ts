@@ -72,7 +72,7 @@ export function startPollLoop<T>(
   apply: (value: T) => PollOutcome,
   onFail: (error: GatewayError) => void,
 ): PollLoop {
-  const { intervalMs, timeoutMs, maxIntervalMs, maxConsecutiveFailures, logger, what, jobId } = options;
+  const { intervalMs, timeoutMs } = options;
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   let polling = false;
@@ -120,29 +120,15 @@ export function startPollLoop<T>(
   };
 
   function onFailure(error: unknown): void {
-    if (error instanceof ThrottlingError) {
-      // The account's rate limit is shared by every caller of that key: slow down, do not give up.
-      throttled += 1;
-      const backoff = Math.min(maxIntervalMs, intervalMs * 2 ** throttled);
-      const delay = Math.max(backoff, (error.retryAfter ?? 0) * 1000);
-      logger?.warn({ jobId, code: error.code, requestId: error.requestId, delayMs: delay }, `${what} poll throttled; backing off`);
-      schedule(delay);
-      return;
-    }
-    if (error instanceof UpstreamError && ++failures < maxConsecutiveFailures) {
-      const delay = Math.min(maxIntervalMs, intervalMs * 2 ** failures);
-      logger?.warn({ jobId, code: error.code, requestId: error.requestId, delayMs: delay }, `${what} poll failed; retrying`);
-      schedule(delay);
+    const decision = decideAfterFailure(error, { failures, throttled }, options);
+    failures = decision.failures;
+    throttled = decision.throttled;
+    if ('delayMs' in decision) {
+      schedule(decision.delayMs);
       return;
     }
     loop.stop();
-    if (error instanceof GatewayError) {
-      onFail(error);
-      return;
-    }
-    // A bug, not an upstream answer: end the streams without exposing it.
-    logger?.error({ err: error, jobId }, `${what} poller crashed`);
-    onFail(new UpstreamError(`The ${what} could not be read.`, 'InternalError', null, null));
+    onFail(decision.error);
   }
 
   const loop: PollLoop = {
@@ -176,6 +162,43 @@ export function startPollLoop<T>(
   };
   void run();
   return loop;
+}
+
+/** Failed and throttled polls in a row, as a loop counts them. */
+export interface FailureCounts {
+  failures: number;
+  throttled: number;
+}
+
+/**
+ * The loop's rule for a failed poll (see `startPollLoop`): wait `delayMs` and poll again, or end
+ * with `error`. Shared by every poller, whoever runs the loop (this module, or a fleet's
+ * coordination in `shared-poll.ts`).
+ */
+export function decideAfterFailure(
+  error: unknown,
+  counts: FailureCounts,
+  options: Pick<PollLoopOptions, 'intervalMs' | 'maxIntervalMs' | 'maxConsecutiveFailures' | 'logger' | 'what' | 'jobId'>,
+): FailureCounts & ({ delayMs: number } | { error: GatewayError }) {
+  const { intervalMs, maxIntervalMs, maxConsecutiveFailures, logger, what, jobId } = options;
+  if (error instanceof ThrottlingError) {
+    // The account's rate limit is shared by every caller of that key: slow down, do not give up.
+    const throttled = counts.throttled + 1;
+    const backoff = Math.min(maxIntervalMs, intervalMs * 2 ** throttled);
+    const delayMs = Math.max(backoff, (error.retryAfter ?? 0) * 1000);
+    logger?.warn({ jobId, code: error.code, requestId: error.requestId, delayMs }, `${what} poll throttled; backing off`);
+    return { ...counts, throttled, delayMs };
+  }
+  const failures = counts.failures + 1;
+  if (error instanceof UpstreamError && failures < maxConsecutiveFailures) {
+    const delayMs = Math.min(maxIntervalMs, intervalMs * 2 ** failures);
+    logger?.warn({ jobId, code: error.code, requestId: error.requestId, delayMs }, `${what} poll failed; retrying`);
+    return { ...counts, failures, delayMs };
+  }
+  if (error instanceof GatewayError) return { ...counts, failures, error };
+  // A bug, not an upstream answer: end the streams without exposing it.
+  logger?.error({ err: error, jobId }, `${what} poller crashed`);
+  return { ...counts, failures, error: new UpstreamError(`The ${what} could not be read.`, 'InternalError', null, null) };
 }
 
 /**

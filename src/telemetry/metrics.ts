@@ -26,6 +26,8 @@ export interface GatewayMetrics {
     readonly timeouts: Counter<'endpoint'>;
     /** Upstream calls allowed in flight now: the adaptive concurrency limit. */
     readonly concurrencyLimit: Gauge;
+    /** Calls refused with ThrottlingError because the credential's rate budget (DASHSCOPE_MAX_RPS) had no slot in time. */
+    readonly budgetRefusals: Counter;
   };
   readonly http: {
     /** Connections the gateway closed itself, by `reason` (see `http/connection-guard.ts`). */
@@ -40,7 +42,15 @@ export interface GatewayMetrics {
     readonly hits: SeriesCounter<'cache'>;
     readonly misses: SeriesCounter<'cache'>;
   };
+  readonly redis: {
+    /** 1 for the current state of the shared Redis (`up`, `degraded`, or `off` without REDIS_URL), 0 for the others. */
+    readonly state: Gauge<'state'>;
+    /** Decisions taken per process because Redis failed or was unavailable, by feature. */
+    readonly fallbacks: Counter<'feature'>;
+  };
 }
+
+export const REDIS_STATES = ['up', 'degraded', 'off'] as const;
 
 export interface MetricsOptions {
   /** Node process metrics (CPU, memory, event loop lag, GC) with the `process_`/`nodejs_` names. @default true */
@@ -109,6 +119,11 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
         help: 'Upstream calls allowed in flight at once now; adapts to the upstream between its floor and ceiling.',
         registers,
       }),
+      budgetRefusals: new Counter({
+        name: 'gateway_upstream_budget_refusals_total',
+        help: 'Upstream calls refused with ThrottlingError: the credential had no slot in its rate budget (DASHSCOPE_MAX_RPS) within the deadline.',
+        registers,
+      }),
     },
     http: {
       connectionsClosed: new Counter({
@@ -139,6 +154,20 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
         name: 'gateway_cache_misses_total',
         help: 'Cache lookups that went upstream.',
         labelNames: ['cache'],
+      }),
+    },
+    redis: {
+      state: new Gauge({
+        name: 'gateway_redis_state',
+        help: 'The shared Redis (REDIS_URL): 1 for the current state (up, degraded: serving per process, off: not configured), 0 for the others.',
+        labelNames: ['state'],
+        registers,
+      }),
+      fallbacks: new Counter({
+        name: 'gateway_redis_fallbacks_total',
+        help: 'Decisions taken per process because Redis failed or was unavailable, by feature.',
+        labelNames: ['feature'],
+        registers,
       }),
     },
   };

@@ -8,7 +8,12 @@ import type { CallSignal } from './layer.js';
  * `{ once: true }` ones; a listener added after the abort never runs, as on an EventTarget.
  */
 export class CallController {
-  readonly signal: CallSignal & { fire(reason: unknown): void } = new ListenerListSignal();
+  readonly signal: CallSignal & { fire(reason: unknown): void };
+
+  /** `deadlineAt`: when the owner will abort it for time (see `CallSignal.deadlineAt`), if it will. */
+  constructor(deadlineAt?: number) {
+    this.signal = new ListenerListSignal(deadlineAt);
+  }
 
   abort(reason: unknown = new DOMException('This operation was aborted', 'AbortError')): void {
     this.signal.fire(reason);
@@ -18,7 +23,12 @@ export class CallController {
 class ListenerListSignal implements CallSignal {
   aborted = false;
   reason: unknown = undefined;
+  readonly deadlineAt: number | undefined;
   #listeners: (() => void)[] = [];
+
+  constructor(deadlineAt: number | undefined) {
+    this.deadlineAt = deadlineAt;
+  }
 
   addEventListener(_type: 'abort', listener: () => void): void {
     if (!this.aborted) this.#listeners.push(listener);

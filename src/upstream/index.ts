@@ -1,6 +1,8 @@
 import type { Tracer } from '@opentelemetry/api';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { RedisConnection } from '../redis/connection.js';
+import { createRedisStore } from '../redis/store.js';
 import { type CircuitState, createCircuitBreaker } from './circuit-breaker.js';
 import { createFineTunesClient } from './client.js';
 import { createConcurrencyLimit } from './concurrency-limit.js';
@@ -8,6 +10,7 @@ import { createCredentialStanding } from './credential-standing.js';
 import { type CachingClient, withFinishedJobCache } from './finished-job-cache.js';
 import { type UpstreamCallMetrics, instrumentUpstream } from './instrument.js';
 import type { Endpoint, Send, SendLayer } from './layer.js';
+import { createRateBudget } from './rate-budget.js';
 import { createRetryLayer } from './retry.js';
 import { createSharedInflight } from './shared-inflight.js';
 import { traceUpstream } from './trace.js';
@@ -38,10 +41,16 @@ export interface UpstreamMetrics {
   upstream: UpstreamCallMetrics & {
     retries: { inc(labels: { endpoint: Endpoint; reason: string }): void };
     concurrencyLimit: { set(value: number): void };
+    /** Calls refused because the credential's rate budget had no slot within their deadline. */
+    budgetRefusals: { inc(): void };
   };
   cache: {
     hits: { inc(labels: { cache: string }): void };
     misses: { inc(labels: { cache: string }): void };
+  };
+  redis: {
+    /** A decision taken per process because Redis failed or was unavailable, by feature. */
+    fallbacks: { inc(labels: { feature: string }): void };
   };
 }
 
@@ -52,6 +61,8 @@ export interface UpstreamDeps {
   tracer?: Tracer | undefined;
   /** Replaces the undici transport. */
   transport?: Transport;
+  /** Shares the finished-job cache and the rate budget with other replicas (REDIS_URL). */
+  redis?: RedisConnection | null | undefined;
 }
 
 /** The upstream stack: undici transport, then the layers, then the typed endpoint client. */
@@ -102,11 +113,29 @@ export function createUpstream(config: Config, deps: UpstreamDeps): Upstream {
   // queues (and is counted by the breaker) like any other call. Outermost, callers asking for the
   // same thing at once share one call, retries included. Observability is closest to the network:
   // each real call (every retry attempt) is one span and one observation.
+  // The rate budget (DASHSCOPE_MAX_RPS, and 429 holds shared between replicas) sits inside the
+  // retries, so every attempt pays its slot, and outside the concurrency limit, so a wait for the
+  // budget holds no upstream slot. Off without a budget and without Redis (retries honour a 429's
+  // Retry-After per call already).
+  const redis = deps.redis ?? null;
+  const budget =
+    config.maxRps > 0 || redis !== null
+      ? [
+          createRateBudget({
+            maxRps: config.maxRps,
+            deadlineMs: config.timeoutMs,
+            redis,
+            onFallback: () => metrics.redis.fallbacks.inc({ feature: 'rate-budget' }),
+            onRefused: () => metrics.upstream.budgetRefusals.inc(),
+          }),
+        ]
+      : [];
   const layers: SendLayer[] = [
     ...(deps.tracer ? [traceUpstream(deps.tracer, config.upstreamOrigin)] : []),
     instrumentUpstream(metrics.upstream),
     breaker.layer,
     limit.layer,
+    ...budget,
     retry,
     // A remembered 401 costs nothing at all, and an unknown key one probe at a time (inside the
     // sharing, so identical calls still share one call, probe included).
@@ -115,10 +144,17 @@ export function createUpstream(config: Config, deps: UpstreamDeps): Upstream {
   ];
   const send = layers.reduce<Send>((inner, layer) => layer(inner), transport.send);
   return {
-    client: withFinishedJobCache(createFineTunesClient(send, config.utcOffset), config.cache, {
-      hit: () => metrics.cache.hits.inc({ cache: 'finished-jobs' }),
-      miss: () => metrics.cache.misses.inc({ cache: 'finished-jobs' }),
-    }),
+    client: withFinishedJobCache(
+      createFineTunesClient(send, config.utcOffset),
+      config.cache,
+      {
+        hit: () => metrics.cache.hits.inc({ cache: 'finished-jobs' }),
+        miss: () => metrics.cache.misses.inc({ cache: 'finished-jobs' }),
+        sharedHit: () => metrics.cache.hits.inc({ cache: 'finished-jobs-shared' }),
+        sharedFailure: () => metrics.redis.fallbacks.inc({ feature: 'finished-jobs' }),
+      },
+      redis === null ? undefined : createRedisStore(redis, 'job', { maxEntries: config.cache.maxEntries }),
+    ),
     health: () => ({ circuit: breaker.state(), active: limit.active(), queued: limit.queued(), limit: limit.limit() }),
     close: () => transport.close(),
   };

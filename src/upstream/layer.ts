@@ -32,6 +32,8 @@ export type Endpoint =
 export interface CallSignal {
   readonly aborted: boolean;
   readonly reason: unknown;
+  /** When it aborts on its own (a deadline), on the `performance.now()` clock, when it has one. */
+  readonly deadlineAt?: number | undefined;
   addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
   removeEventListener(type: 'abort', listener: () => void): void;
 }
@@ -56,6 +58,11 @@ export interface UpstreamRequest {
   signal?: CallSignal | undefined;
   /** The GraphQL request this call serves, when there is one: every real call is reported to it. */
   recorder?: UpstreamCallRecorder | undefined;
+  /**
+   * When the call's time is up (`performance.now()` clock), when known: set by the shared-call
+   * layer, which owns each call's deadline. Layers that may wait (the rate budget) wait only within it.
+   */
+  deadlineAt?: number | undefined;
   /** Extra headers for this call (e.g. `traceparent`); they never replace the credential headers. */
   headers?: Readonly<Record<string, string>> | undefined;
 }

@@ -41,7 +41,9 @@ function shareInflight(next: Send, timeoutMs: number): Send {
     const key = `${request.credential.scope}\n${request.method ?? 'GET'} ${request.path}`;
     let flight = flights.get(key);
     if (flight === undefined) {
-      const controller = new CallController();
+      // The first caller's deadline, if sooner: a layer that may wait (the rate budget) waits only within it.
+      const deadlineAt = Math.min(performance.now() + timeoutMs, request.signal?.deadlineAt ?? Number.POSITIVE_INFINITY);
+      const controller = new CallController(deadlineAt);
       const deadline = setTimeout(
         () => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
         timeoutMs,
@@ -51,7 +53,7 @@ function shareInflight(next: Send, timeoutMs: number): Send {
         scope: request.credential.scope,
         controller,
         waiters: 0,
-        reply: next({ ...request, signal: controller.signal }).finally(() => {
+        reply: next({ ...request, signal: controller.signal, deadlineAt }).finally(() => {
           clearTimeout(deadline);
           if (flights.get(key) === created) flights.delete(key);
         }),
