@@ -130,22 +130,24 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     graphqlEndpoint: GRAPHQL_ENDPOINT,
     ...(config.persistedOperationsOnly ? {} : { streamEndpoint: GRAPHQL_SSE_ENDPOINT }),
   });
+  // Both hubs' pollers: with Redis, one replica polls each (job, credential) for the fleet.
+  const coordination =
+    redis === null
+      ? createLocalCoordination()
+      : createRedisCoordination({
+          redis,
+          leaseMs: config.pollLeaseMs,
+          // Late joiners on other replicas start from it; it outlives a few polls and a takeover.
+          lastTtlMs: Math.max(60_000, 3 * config.pollIntervalMs),
+          logger: deps.logger,
+          onFallback: () => metrics.redis.fallbacks.inc({ feature: 'pollers' }),
+        });
   const jobStatus = createJobStatusHub({
     client,
     intervalMs: config.pollIntervalMs,
     timeoutMs: config.timeoutMs,
     logger: deps.logger,
-    coordination:
-      redis === null
-        ? createLocalCoordination()
-        : createRedisCoordination({
-            redis,
-            leaseMs: config.pollLeaseMs,
-            // Late joiners on other replicas start from it; it outlives a few polls and a takeover.
-            lastTtlMs: Math.max(60_000, 3 * config.pollIntervalMs),
-            logger: deps.logger,
-            onFallback: () => metrics.redis.fallbacks.inc({ feature: 'pollers' }),
-          }),
+    coordination,
   });
   const logTail = createLogTailHub({
     client,
@@ -153,6 +155,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
     intervalMs: config.pollIntervalMs,
     timeoutMs: config.timeoutMs,
     logger: deps.logger,
+    coordination,
   });
   const actions = createFineTuneActions({
     client,

@@ -1,5 +1,4 @@
 import { Repeater } from 'graphql-yoga';
-import { createHash } from 'node:crypto';
 import type { GatewayError } from '../errors.js';
 import { type ErrorData, errorData, errorFromData } from './error-data.js';
 import { type PollCoordination, type PollHandle, createLocalCoordination } from './shared-poll.js';
@@ -7,7 +6,7 @@ import type { Logger } from '../logger.js';
 import type { FineTuneJob } from '../model/fine-tune-job.js';
 import type { FineTunesClient } from '../upstream/client.js';
 import type { UpstreamCredential } from '../upstream/credential.js';
-import { type FailureCounts, backoffDefaults, decideAfterFailure, pollerKey } from './poll-loop.js';
+import { type FailureCounts, backoffDefaults, decideAfterFailure, pollerKey, sharedPollerKey } from './poll-loop.js';
 
 /**
  * Live job status for the `fineTuneStatus` subscription (and the end of a `fineTuneLogs` tail). The
@@ -168,7 +167,7 @@ export function createJobStatusHub(options: JobStatusHubOptions): JobStatusHub {
     };
 
     pollers.set(key, poller);
-    handle = coordination.start<StatusMessage>({ key: `job:${sharedKey(key)}`, step, deliver });
+    handle = coordination.start<StatusMessage>({ key: `job:${sharedPollerKey(key)}`, step, deliver });
     if (stopped) handle.stop();
     return poller;
   }
@@ -214,9 +213,4 @@ export function createJobStatusHub(options: JobStatusHubOptions): JobStatusHub {
       pollers.clear();
     },
   };
-}
-
-/** The poller's name across replicas: a digest of (credential digest, workspace, job id). */
-function sharedKey(key: string): string {
-  return createHash('sha256').update(key).digest('base64url');
 }

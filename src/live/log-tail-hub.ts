@@ -6,7 +6,9 @@ import type { FineTunesClient } from '../upstream/client.js';
 import type { UpstreamCredential } from '../upstream/credential.js';
 import { MAX_LOG_LINES } from '../upstream/job-path.js';
 import type { JobStatusHub } from './job-status-hub.js';
-import { type PollLoop, type PollOutcome, backoffDefaults, pollerKey, startPollLoop } from './poll-loop.js';
+import { type ErrorData, errorData, errorFromData } from './error-data.js';
+import { type FailureCounts, backoffDefaults, decideAfterFailure, pollerKey, sharedPollerKey } from './poll-loop.js';
+import { type PollCoordination, type PollHandle, createLocalCoordination } from './shared-poll.js';
 
 /**
  * Live log tails for the `fineTuneLogs` subscription. One poller per (credential, workspace, job),
@@ -47,8 +49,20 @@ export interface LogTailHubOptions {
   maxConsecutiveFailures?: number;
   /** Lines a poller keeps for its subscribers; older ones are read again by whoever needs them. @default 10000 */
   maxBufferedLines?: number;
+  /**
+   * Which replica polls (`shared-poll.ts`): with Redis, one log poll per job and credential for the
+   * whole fleet, its new lines fanned out to every replica. @default this process polls for itself
+   */
+  coordination?: PollCoordination;
   logger?: Logger;
 }
+
+/**
+ * What a poll tells every replica: the lines read from `offset` (one page at most), where the next
+ * read starts, and `done` once the job ended and its log was read to the end; or the error that
+ * ended the tail.
+ */
+type LogMessage = { offset: number; lines: string[]; next: number; done: boolean } | { error: ErrorData };
 
 interface LogPoller {
   /** Position of `lines[0]`. */
@@ -69,6 +83,7 @@ interface LogPoller {
 export function createLogTailHub(options: LogTailHubOptions): LogTailHub {
   const { client, jobStatus, intervalMs, timeoutMs, logger } = options;
   const backoff = backoffDefaults(intervalMs, options);
+  const coordination = options.coordination ?? createLocalCoordination();
   const maxBufferedLines = Math.max(MAX_LOG_LINES, options.maxBufferedLines ?? 10_000);
   const pollers = new Map<string, LogPoller>();
   let closed = false;
@@ -77,8 +92,11 @@ export function createLogTailHub(options: LogTailHubOptions): LogTailHub {
     let notify: () => void = () => undefined;
     const nextChange = (): Promise<void> => new Promise<void>((resolve) => (notify = resolve));
     const stopped = new AbortController();
-    let loop: PollLoop | undefined;
+    let handle: PollHandle | undefined;
     let terminal = false;
+    // Held by whichever replica polls; a replica taking over starts counting afresh.
+    let counts: FailureCounts = { failures: 0, throttled: 0 };
+    const rules = { intervalMs, ...backoff, logger, what: 'job log', jobId: id };
 
     const poller: LogPoller = {
       base: from,
@@ -90,7 +108,7 @@ export function createLogTailHub(options: LogTailHubOptions): LogTailHub {
       stop() {
         if (pollers.get(key) === poller) pollers.delete(key);
         stopped.abort();
-        loop?.stop();
+        handle?.stop();
       },
       end: (error) => finish(error),
     };
@@ -106,30 +124,61 @@ export function createLogTailHub(options: LogTailHubOptions): LogTailHub {
       changed();
     };
 
-    const read = async (signal: AbortSignal): Promise<{ page: LogPage; final: boolean }> => {
+    const step = async (
+      signal: AbortSignal,
+      last: LogMessage | null,
+    ): Promise<{ message: LogMessage | null; nextDelayMs: number | null }> => {
       // Only a read that starts after the job ended can be the last one.
       const final = terminal;
-      const next = poller.base + poller.lines.length;
-      return { page: await client.getJobLogs(id, { offset: next, line: MAX_LOG_LINES }, credential, signal), final };
+      // From where the fleet's last read ended (a replica taking over resumes there), else from here.
+      const offset = last !== null && 'next' in last ? last.next : poller.base + poller.lines.length;
+      let page: LogPage;
+      try {
+        page = await client.getJobLogs(
+          id,
+          { offset, line: MAX_LOG_LINES },
+          credential,
+          AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+        );
+      } catch (error) {
+        if (signal.aborted) return { message: null, nextDelayMs: null };
+        const decision = decideAfterFailure(error, counts, rules);
+        counts = { failures: decision.failures, throttled: decision.throttled };
+        if ('delayMs' in decision) return { message: null, nextDelayMs: decision.delayMs };
+        return { message: { error: errorData(decision.error) }, nextDelayMs: null };
+      }
+      counts = { failures: 0, throttled: 0 };
+      const next = offset + page.lines.length;
+      const more = page.lines.length === MAX_LOG_LINES || (page.lines.length > 0 && page.total !== null && next < page.total);
+      const done = final && !more;
+      // Only the new lines travel (at most one page); a poll with nothing new tells nobody.
+      const message = page.lines.length > 0 || done ? { offset, lines: [...page.lines], next, done } : null;
+      return { message, nextDelayMs: done ? null : more ? 0 : intervalMs };
     };
-    const keep = ({ page, final }: { page: LogPage; final: boolean }): PollOutcome => {
-      if (page.lines.length > 0) {
-        poller.lines.push(...page.lines);
-        const excess = poller.lines.length - maxBufferedLines;
-        if (excess > 0) {
-          poller.lines.splice(0, excess);
-          poller.base += excess;
-        }
-        changed();
+
+    /** Lines from whichever replica read them: appended after those kept, each position once. */
+    const deliver = (message: LogMessage): void => {
+      if (poller.done) return;
+      if ('error' in message) {
+        finish(errorFromData(message.error));
+        return;
       }
       const end = poller.base + poller.lines.length;
-      const more = page.lines.length === MAX_LOG_LINES || (page.lines.length > 0 && page.total !== null && end < page.total);
-      if (more) return 'now';
-      if (final) {
-        finish();
-        return 'done';
+      if (message.offset > end) {
+        // Lines this replica never got (it joined late, or started further on): its subscribers
+        // before them read those themselves, as they do for lines no longer kept.
+        poller.base = message.offset;
+        poller.lines = [...message.lines];
+      } else {
+        poller.lines.push(...message.lines.slice(end - message.offset));
       }
-      return 'wait';
+      const excess = poller.lines.length - maxBufferedLines;
+      if (excess > 0) {
+        poller.lines.splice(0, excess);
+        poller.base += excess;
+      }
+      if (message.done) finish();
+      else if (poller.base + poller.lines.length !== end) changed();
     };
 
     // The log is read once the job's status is known: a job that already ended costs one read.
@@ -137,10 +186,12 @@ export function createLogTailHub(options: LogTailHubOptions): LogTailHub {
       try {
         for await (const job of jobStatus.watch(id, credential, stopped.signal)) {
           if (job.isTerminal) terminal = true;
-          if (loop === undefined) {
-            loop = startPollLoop({ intervalMs, timeoutMs, ...backoff, logger, what: 'job log', jobId: id }, read, keep, finish);
-          } else if (terminal) {
-            loop.wake();
+          if (handle === undefined) {
+            if (poller.done) break;
+            handle = coordination.start<LogMessage>({ key: `logs:${sharedPollerKey(key)}`, step, deliver });
+          } else if (terminal && counts.failures === 0 && counts.throttled === 0) {
+            // The last read now rather than after the interval (never cutting a backoff short).
+            handle.wake();
           }
         }
         // The status hub closed (shutdown) before the job ended.

@@ -209,3 +209,8 @@ export function pollerKey(id: string, credential: UpstreamCredential, kind?: str
   const who = createHash('sha256').update(credential.apiKey).digest('base64url');
   return JSON.stringify(kind === undefined ? [who, credential.workspace, id] : [kind, who, credential.workspace, id]);
 }
+
+/** A poller's name across replicas (`shared-poll.ts`): a digest of its `pollerKey`. */
+export function sharedPollerKey(key: string): string {
+  return createHash('sha256').update(key).digest('base64url');
+}

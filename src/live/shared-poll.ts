@@ -37,6 +37,11 @@ export interface PollDefinition<M> {
 }
 
 export interface PollHandle {
+  /**
+   * Steps now rather than after the pending wait (right after a step in flight), when this replica
+   * runs the loop; elsewhere nothing happens (the holder learns the same news and wakes its own).
+   */
+  wake(): void;
   /** Leaves: no more steps or deliveries; a held lease is released at once. */
   stop(): void;
 }
@@ -47,7 +52,7 @@ export function createLocalCoordination(): PollCoordination {
     start<M>(poll: PollDefinition<M>): PollHandle {
       const loop = stepLoop(poll, (message) => poll.deliver(message));
       loop.run(0);
-      return { stop: () => loop.stop() };
+      return { wake: () => loop.wake(), stop: () => loop.stop() };
     },
   };
 }
@@ -100,10 +105,13 @@ export function createRedisCoordination(options: RedisCoordinationOptions): Poll
       const wasHolding = (): boolean => holding || loop.running;
 
       const loop = stepLoop(poll, (message) => {
+        // Told to the fleet before this replica's subscribers: delivering a final message stops the
+        // poller here (and releases the lease), which must not keep it from the other replicas.
+        if (holding) {
+          const text = JSON.stringify({ from: id, message } satisfies Envelope<M>);
+          redis.call((client) => client.multi().publish(channel, text).set(lastKey, text, 'PX', lastTtlMs).exec()).catch(fallback);
+        } // else polling per process while Redis is away: nobody else to tell
         poll.deliver(message);
-        if (!holding) return; // polling per process while Redis is away: nobody else to tell
-        const text = JSON.stringify({ from: id, message } satisfies Envelope<M>);
-        redis.call((client) => client.multi().publish(channel, text).set(lastKey, text, 'PX', lastTtlMs).exec()).catch(fallback);
       });
       const onText = (text: string): void => {
         if (stopped) return;
@@ -178,6 +186,9 @@ export function createRedisCoordination(options: RedisCoordinationOptions): Poll
       })();
 
       return {
+        wake() {
+          if (!stopped) loop.wake();
+        },
         stop() {
           if (stopped) return;
           stopped = true;
@@ -204,6 +215,8 @@ interface StepLoop<M> {
   readonly running: boolean;
   /** Starts stepping after `delayMs` (no-op when running or finished). */
   run(delayMs: number): void;
+  /** Steps now when running: at once while waiting, right after the step in flight otherwise. */
+  wake(): void;
   /** Stops stepping (a step in flight is aborted); `run` may start it again. */
   stop(): void;
   /** A message from another replica: the next step resumes from it. */
@@ -216,8 +229,21 @@ function stepLoop<M>(poll: PollDefinition<M>, emit: (message: M) => void): StepL
   let controller: AbortController | null = null;
   let timer: NodeJS.Timeout | undefined;
   let finished = false;
+  /** A step is in flight. */
+  let stepping = false;
+  /** `wake` was called during the step in flight. */
+  let woken = false;
 
   const step = async (own: AbortController): Promise<void> => {
+    stepping = true;
+    woken = false;
+    try {
+      await stepOnce(own);
+    } finally {
+      if (controller === own) stepping = false;
+    }
+  };
+  const stepOnce = async (own: AbortController): Promise<void> => {
     let outcome: Awaited<ReturnType<PollDefinition<M>['step']>>;
     try {
       outcome = await poll.step(own.signal, last);
@@ -236,7 +262,7 @@ function stepLoop<M>(poll: PollDefinition<M>, emit: (message: M) => void): StepL
       controller = null;
       return;
     }
-    timer = setTimeout(() => void step(own), outcome.nextDelayMs);
+    timer = setTimeout(() => void step(own), woken ? 0 : outcome.nextDelayMs);
   };
 
   return {
@@ -249,10 +275,21 @@ function stepLoop<M>(poll: PollDefinition<M>, emit: (message: M) => void): StepL
       controller = own;
       timer = setTimeout(() => void step(own), delayMs);
     },
+    wake() {
+      if (controller === null) return;
+      if (stepping) {
+        woken = true;
+        return;
+      }
+      const own = controller;
+      clearTimeout(timer);
+      timer = setTimeout(() => void step(own), 0);
+    },
     stop() {
       clearTimeout(timer);
       controller?.abort();
       controller = null;
+      stepping = false;
     },
     seen(message) {
       last = message;
