@@ -2,7 +2,7 @@ import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoJobs, upstreamTime } from '../src/simulator/fixtures.js';
 import { type Simulator, startSimulator } from '../src/simulator/server.js';
-import { type Fleet, startFleet } from './support/fleet.js';
+import { type Fleet, startFleet, startReplica } from './support/fleet.js';
 import { type RedisServer, startRedisServer } from './support/redis-server.js';
 import { subscribe } from './support/sse.js';
 
@@ -18,7 +18,7 @@ const LEASE_MS = 900;
 const MAX_RPS = 10;
 const TIMEOUT_MS = 2_000;
 
-const KEYS = ['sk-cache', 'sk-poll', 'sk-burst', 'sk-hold', 'sk-load', 'sk-fail'] as const;
+const KEYS = ['sk-cache', 'sk-poll', 'sk-logs', 'sk-logs-alone', 'sk-logs-move', 'sk-burst', 'sk-hold', 'sk-load', 'sk-fail'] as const;
 type Key = (typeof KEYS)[number];
 
 let sim: Simulator;
@@ -32,17 +32,20 @@ const running = jobs.filter((job) => job.status === 'RUNNING').map((job) => job.
 beforeAll(async () => {
   sim = await startSimulator({ tenants: Object.fromEntries(KEYS.map((key) => [key, createDemoJobs()])) });
   redis = await startRedisServer();
-  fleet = await startFleet(2, {
-    DASHSCOPE_BASE_URL: sim.origin,
-    DASHSCOPE_FORWARD_AUTH: 'true',
-    REDIS_URL: redis.url,
-    DASHSCOPE_MAX_RPS: String(MAX_RPS),
-    DASHSCOPE_TIMEOUT_MS: String(TIMEOUT_MS),
-    DASHSCOPE_POLL_INTERVAL_MS: String(INTERVAL_MS),
-    DASHSCOPE_POLL_LEASE_MS: String(LEASE_MS),
-    SHUTDOWN_DRAIN_MS: '0',
-  });
+  fleet = await startFleet(2, replicaEnv(true));
 }, 60_000);
+
+/** The replicas' settings: with Redis (the fleet), or without (each replica on its own). */
+const replicaEnv = (withRedis: boolean): Record<string, string> => ({
+  DASHSCOPE_BASE_URL: sim.origin,
+  DASHSCOPE_FORWARD_AUTH: 'true',
+  ...(withRedis ? { REDIS_URL: redis.url } : {}),
+  DASHSCOPE_MAX_RPS: String(MAX_RPS),
+  DASHSCOPE_TIMEOUT_MS: String(TIMEOUT_MS),
+  DASHSCOPE_POLL_INTERVAL_MS: String(INTERVAL_MS),
+  DASHSCOPE_POLL_LEASE_MS: String(LEASE_MS),
+  SHUTDOWN_DRAIN_MS: '0',
+});
 
 afterAll(async () => {
   await fleet?.close();
@@ -96,13 +99,76 @@ async function watch(origin: string, key: Key, id: string) {
   return subscribe<any, { id: string }>(`${origin}/graphql`, statusSubscription, { id }, { headers: { authorization: `Bearer ${key}` } });
 }
 
-async function upstreamGets(origin: string): Promise<number> {
+async function upstreamGets(origin: string, endpoint: 'getJob' | 'getJobLogs' = 'getJob'): Promise<number> {
   const text = await (await fetch(`${origin}/metrics`)).text();
   let total = 0;
   for (const line of text.split('\n')) {
-    if (line.startsWith('gateway_upstream_requests_total{') && line.includes('endpoint="getJob"')) total += Number(line.split(' ').pop());
+    if (line.startsWith('gateway_upstream_requests_total{') && line.includes(`endpoint="${endpoint}"`))
+      total += Number(line.split(' ').pop());
   }
   return total;
+}
+
+const logSubscription = parse('subscription ($id: ID!) { fineTuneLogs(id: $id) { offset text } }');
+
+async function tailLogs(origin: string, key: Key, id: string) {
+  return subscribe<any, { id: string }>(`${origin}/graphql`, logSubscription, { id }, { headers: { authorization: `Bearer ${key}` } });
+}
+
+type Tail = Awaited<ReturnType<typeof tailLogs>>;
+
+/** The next `count` lines of a tail (failing on an error or an early end). */
+async function readLines(tail: Tail, count: number): Promise<{ offset: number; text: string }[]> {
+  const read: { offset: number; text: string }[] = [];
+  while (read.length < count) {
+    const result = await tail.next(5_000);
+    if (result === null) throw new Error(`the tail ended after ${read.length} of ${count} lines`);
+    expect(result.errors).toBeUndefined();
+    read.push(result.data.fineTuneLogs);
+  }
+  return read;
+}
+
+const logLines = (from: number, to: number): string[] => Array.from({ length: to - from }, (_, i) => `step ${from + i} loss 0.${from + i}`);
+const expectedLines = (count: number) => logLines(0, count).map((text, offset) => ({ offset, text }));
+
+/** The upstream log reads for `key` since call `since`, as the simulator saw them. */
+const logReads = (key: Key, since: number) =>
+  sim.calls.slice(since).filter((call) => call.apiKey === key && call.endpoint === 'getJobLogs');
+
+/**
+ * Two subscribers on each of `origins` tail one running job while it writes 3 lines every 150 ms
+ * for 2.4 s, then ends. Returns the upstream log reads during those 2.4 s; checks that every
+ * subscriber got every line once, in order, and completed.
+ */
+async function tailRunningJob(origins: string[], key: Key): Promise<{ reads: number; perInterval: number }> {
+  const id = running[0]!;
+  let written = 1_200;
+  sim.appendLogs(id, logLines(0, written), key);
+  const tails = await Promise.all(origins.flatMap((origin) => [tailLogs(origin, key, id), tailLogs(origin, key, id)]));
+  const received = await Promise.all(tails.map((tail) => readLines(tail, written)));
+
+  const since = sim.calls.length;
+  const started = performance.now();
+  while (performance.now() - started < 2_400) {
+    sim.appendLogs(id, logLines(written, written + 3), key);
+    written += 3;
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+  const reads = logReads(key, since).length;
+  const perInterval = (performance.now() - started) / INTERVAL_MS;
+
+  sim.appendLogs(id, logLines(written, written + 1), key);
+  written += 1;
+  sim.updateJob(id, { status: 'SUCCEEDED', end_time: upstreamTime(Date.now()) }, key);
+  await Promise.all(
+    tails.map(async (tail, index) => {
+      received[index]!.push(...(await readLines(tail, written - received[index]!.length)));
+      expect(await tail.next(5_000)).toBeNull();
+    }),
+  );
+  for (const lines of received) expect(lines).toEqual(expectedLines(written));
+  return { reads, perInterval };
 }
 
 describe('replicas sharing one Redis behind HAProxy', () => {
@@ -167,6 +233,63 @@ describe('replicas sharing one Redis behind HAProxy', () => {
       expect(await watcher.next(5_000)).toBeNull();
     }
   });
+
+  it('tails a running job’s log with one upstream read per interval for the fleet; every subscriber on every replica gets each line once, in order', async () => {
+    const [a, b] = fleet.replicas;
+    const fleetWide = await tailRunningJob([a!.url, b!.url], 'sk-logs');
+    // The same workload on two replicas without Redis: each replica reads the log for itself.
+    const alone = await startFleet(2, replicaEnv(false));
+    let apart: { reads: number; perInterval: number };
+    try {
+      apart = await tailRunningJob(
+        alone.replicas.map((replica) => replica.url),
+        'sk-logs-alone',
+      );
+    } finally {
+      await alone.close();
+    }
+    console.log(
+      `one job's log tailed by 2+2 subscribers on 2 replicas at ${INTERVAL_MS} ms: ${fleetWide.reads} upstream log reads in ${Math.round(fleetWide.perInterval)} intervals with Redis, ${apart.reads} in ${Math.round(apart.perInterval)} without`,
+    );
+    // One poller for the fleet: about one read per interval (bound halfway to a poller per replica).
+    expect(fleetWide.reads).toBeLessThan(1.5 * fleetWide.perInterval);
+    expect(fleetWide.reads).toBeGreaterThanOrEqual(Math.floor(fleetWide.perInterval / 2));
+    expect(apart.reads).toBeGreaterThan(fleetWide.reads);
+  }, 60_000);
+
+  it('a log tail moves with its lease: the replica taking over goes on from the last line read, each line once', async () => {
+    const id = running[0]!;
+    const key: Key = 'sk-logs-move';
+    const survivor = fleet.replicas[0]!;
+    // A third replica, tailed first: it takes the lease, then dies.
+    const doomed = await startReplica(replicaEnv(true));
+    try {
+      sim.appendLogs(id, logLines(0, 50), key);
+      const first = await tailLogs(doomed.url, key, id);
+      expect(await readLines(first, 50)).toEqual(expectedLines(50));
+      const tail = await tailLogs(survivor.url, key, id);
+      const received = await readLines(tail, 50);
+      const before = await Promise.all([doomed, survivor].map((replica) => upstreamGets(replica.url, 'getJobLogs')));
+      await new Promise((resolve) => setTimeout(resolve, 3 * INTERVAL_MS));
+      const after = await Promise.all([doomed, survivor].map((replica) => upstreamGets(replica.url, 'getJobLogs')));
+      expect(after[0]! - before[0]!).toBeGreaterThan(0);
+      expect(after[1]! - before[1]!).toBe(0);
+
+      await doomed.kill();
+      const since = sim.calls.length;
+      sim.appendLogs(id, logLines(50, 60), key);
+      received.push(...(await readLines(tail, 10)));
+      // The survivor read on from line 50: nothing read twice.
+      const offsets = logReads(key, since).map((call) => Number(new URL(call.url, sim.origin).searchParams.get('offset')));
+      expect(offsets.length).toBeGreaterThan(0);
+      expect(Math.min(...offsets)).toBe(50);
+      sim.updateJob(id, { status: 'CANCELED', end_time: upstreamTime(Date.now()) }, key);
+      expect(await tail.next(5_000)).toBeNull();
+      expect(received).toEqual(expectedLines(60));
+    } finally {
+      await doomed.kill();
+    }
+  }, 30_000);
 
   it('holds a burst to DASHSCOPE_MAX_RPS summed over the replicas; the rest wait or get ThrottlingError with retryAfter', async () => {
     const since = sim.calls.length;
