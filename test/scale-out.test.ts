@@ -236,9 +236,13 @@ describe('replicas sharing one Redis behind HAProxy', () => {
 
   it('tails a running job’s log with one upstream read per interval for the fleet; every subscriber on every replica gets each line once, in order', async () => {
     const [a, b] = fleet.replicas;
-    const fleetWide = await tailRunningJob([a!.url, b!.url], 'sk-logs');
-    // The same workload on two replicas without Redis: each replica reads the log for itself.
-    const alone = await startFleet(2, replicaEnv(false));
+    // The same workload on two replicas without Redis (started meanwhile): each reads the log for itself.
+    const starting = startFleet(2, replicaEnv(false));
+    const fleetWide = await tailRunningJob([a!.url, b!.url], 'sk-logs').catch(async (error: unknown) => {
+      await (await starting).close();
+      throw error;
+    });
+    const alone = await starting;
     let apart: { reads: number; perInterval: number };
     try {
       apart = await tailRunningJob(
