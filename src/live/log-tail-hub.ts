@@ -12,7 +12,10 @@ import { type PollCoordination, type PollHandle, createLocalCoordination } from 
 
 /**
  * Live log tails for the `fineTuneLogs` subscription. One poller per (credential, workspace, job),
- * however many subscribers tail that job (`poll-loop.ts`: its key, its loop and backoff):
+ * however many subscribers tail that job (`poll-loop.ts`: its key, backoff and failure rules); with
+ * Redis (`coordination`, `shared-poll.ts`) one for the whole fleet: one replica reads the log, each
+ * read's new lines (with their offset and the next one) go to every replica's poller, and a replica
+ * taking over the lease reads on from the last message's next offset:
  *
  * - it reads `GET /fine-tunes/{id}/logs` from where it is, 1000 lines a call, at once again while
  *   pages come back full, else after the interval, and keeps the lines it read (the last

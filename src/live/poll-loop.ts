@@ -4,21 +4,17 @@ import type { Logger } from '../logger.js';
 import type { UpstreamCredential } from '../upstream/credential.js';
 
 /**
- * The polling both live hubs share (`job-status-hub.ts`, `log-tail-hub.ts`): the upstream has no
- * push channel, so a live view is one loop of upstream reads per (credential, workspace, job) —
- * `pollerKey` — however many subscribers watch it, and this loop's rules for waiting and failing:
+ * The polling rules both live hubs share (`job-status-hub.ts`, `log-tail-hub.ts`): the upstream has
+ * no push channel, so a live view is one loop of upstream reads per (credential, workspace, job) —
+ * `pollerKey` — however many subscribers watch it. The loop itself is `shared-poll.ts`'s (which
+ * replica runs it); each hub's `step` applies these rules to a failed read (`decideAfterFailure`):
  *
- * - a poll is a `fetch` (the upstream read) and an `apply` (what the hub does with it); after a
- *   poll, the next one waits the interval (or runs at once when `apply` asks, or when `wake()` was
- *   called meanwhile);
- * - news from outside (an action) overrides a poll in flight: after `pollNow()` or `reset()` the
- *   running fetch's answer is ignored, never applied;
  * - throttled polls back off: the wait doubles with every throttled poll, up to `maxIntervalMs`,
  *   never shorter than the upstream's `Retry-After`; throttling never ends the loop;
  * - other upstream failures are retried with the same doubling; after `maxConsecutiveFailures` in a
- *   row, `onFail` gets the `UpstreamError`. Any other domain error (`NotFoundError`,
- *   `AuthenticationError`…) goes to `onFail` at once. A bug is logged and reported as an
- *   `UpstreamError` (`InternalError`) without exposing it.
+ *   row, the poller ends with the `UpstreamError`. Any other domain error (`NotFoundError`,
+ *   `AuthenticationError`…) ends it at once. A bug is logged and reported as an `UpstreamError`
+ *   (`InternalError`) without exposing it.
  */
 export interface PollLoopOptions {
   /** Wait between two polls. */
@@ -35,133 +31,12 @@ export interface PollLoopOptions {
   jobId: string;
 }
 
-/** What a poll decided: wait the interval, poll again at once (more to read), or stop (done). */
-export type PollOutcome = 'wait' | 'now' | 'done';
-
-export interface PollLoop {
-  /** Aborted once the loop stops: pass it to work that belongs to the loop. */
-  readonly signal: AbortSignal;
-  /** Poll at once rather than after the wait (right after the running poll, if one runs). */
-  wake(): void;
-  /** Poll at once, also during a backoff; a poll in flight is ignored. */
-  pollNow(): void;
-  /**
-   * The hub learnt the state from outside (an action's fresh read): a poll in flight is ignored, the
-   * failure counts start again, and the next poll waits the interval.
-   */
-  reset(): void;
-  stop(): void;
-}
-
 /** The defaults of both hubs' options. */
 export function backoffDefaults(intervalMs: number, options: { maxIntervalMs?: number; maxConsecutiveFailures?: number }) {
   return {
     maxIntervalMs: options.maxIntervalMs ?? Math.max(60_000, intervalMs),
     maxConsecutiveFailures: options.maxConsecutiveFailures ?? 3,
   };
-}
-
-/**
- * Starts polling at once: each poll awaits `fetch`, then (unless the loop stopped or the poll was
- * overridden meanwhile) calls `apply` with its answer. `onFail` is called (once) with the error
- * that ended the loop.
- */
-export function startPollLoop<T>(
-  options: PollLoopOptions,
-  fetch: (signal: AbortSignal) => Promise<T>,
-  apply: (value: T) => PollOutcome,
-  onFail: (error: GatewayError) => void,
-): PollLoop {
-  const { intervalMs, timeoutMs } = options;
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  let polling = false;
-  let woken = false;
-  let failures = 0;
-  let throttled = 0;
-  /** Moves when a poll is overridden (`pollNow`, `reset`): a fetch that started before is out of date. */
-  let generation = 0;
-
-  const schedule = (delayMs: number): void => {
-    if (!controller.signal.aborted) timer = setTimeout(() => void run(), delayMs);
-  };
-
-  async function run(): Promise<void> {
-    const started = generation;
-    timer = undefined;
-    polling = true;
-    woken = false;
-    let outcome: PollOutcome;
-    try {
-      const value = await fetch(AbortSignal.any([controller.signal, AbortSignal.timeout(timeoutMs)]));
-      if (controller.signal.aborted || generation !== started) return;
-      outcome = apply(value);
-    } catch (error) {
-      if (generation !== started) return;
-      polling = false;
-      if (!controller.signal.aborted) onFailure(error);
-      return;
-    }
-    polling = false;
-    if (controller.signal.aborted) return;
-    failures = 0;
-    throttled = 0;
-    if (outcome === 'done') loop.stop();
-    else schedule(outcome === 'now' || woken ? 0 : intervalMs);
-  }
-
-  /** Ignores the poll in flight (if any) and the pending wait. */
-  const override = (): void => {
-    generation += 1;
-    polling = false;
-    woken = false;
-    clearTimeout(timer);
-    timer = undefined;
-  };
-
-  function onFailure(error: unknown): void {
-    const decision = decideAfterFailure(error, { failures, throttled }, options);
-    failures = decision.failures;
-    throttled = decision.throttled;
-    if ('delayMs' in decision) {
-      schedule(decision.delayMs);
-      return;
-    }
-    loop.stop();
-    onFail(decision.error);
-  }
-
-  const loop: PollLoop = {
-    signal: controller.signal,
-    wake() {
-      if (controller.signal.aborted) return;
-      if (polling) {
-        woken = true;
-      } else if (timer !== undefined && throttled === 0 && failures === 0) {
-        // Never cuts a backoff short: only the interval's wait.
-        clearTimeout(timer);
-        schedule(0);
-      }
-    },
-    pollNow() {
-      if (controller.signal.aborted) return;
-      override();
-      void run();
-    },
-    reset() {
-      if (controller.signal.aborted) return;
-      override();
-      failures = 0;
-      throttled = 0;
-      schedule(intervalMs);
-    },
-    stop() {
-      clearTimeout(timer);
-      controller.abort();
-    },
-  };
-  void run();
-  return loop;
 }
 
 /** Failed and throttled polls in a row, as a loop counts them. */
@@ -171,9 +46,8 @@ export interface FailureCounts {
 }
 
 /**
- * The loop's rule for a failed poll (see `startPollLoop`): wait `delayMs` and poll again, or end
- * with `error`. Shared by every poller, whoever runs the loop (this module, or a fleet's
- * coordination in `shared-poll.ts`).
+ * The rule for a failed poll (see the top): wait `delayMs` and poll again, or end with `error`.
+ * Shared by every poller, whichever replica runs it (`shared-poll.ts`).
  */
 export function decideAfterFailure(
   error: unknown,

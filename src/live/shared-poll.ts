@@ -4,7 +4,7 @@ import type { RedisConnection } from '../redis/connection.js';
 
 /**
  * Who runs a background poller, and how its findings reach every subscriber. A poller (the job
- * status hub's, and later the log tails') is a loop of `step`s; each step's message is `deliver`ed
+ * status hub's and the log tails') is a loop of `step`s; each step's message is `deliver`ed
  * to the subscribers of this replica.
  *
  * - `createLocalCoordination`: this process polls for its own subscribers (no REDIS_URL).
