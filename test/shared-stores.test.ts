@@ -8,7 +8,8 @@ import { createRedisStore } from '../src/redis/store.js';
 import { createDemoJobs } from '../src/simulator/fixtures.js';
 import { type Simulator, startSimulator } from '../src/simulator/server.js';
 import { type Replica, startReplica } from './support/fleet.js';
-import { type RedisServer, startRedisServer } from './support/redis-server.js';
+import { type RedisServer, freePort, startRedisServer } from './support/redis-server.js';
+import { startStack } from './support/stack.js';
 
 /**
  * The two stores replicas share through Redis besides the job cache (test/scale-out.test.ts): the
@@ -220,5 +221,37 @@ describe('the shared idempotency store on Redis', () => {
     // The dead claimer's late release leaves the new claim alone.
     await dead.release('k3');
     expect((await dead.claim('k3', 'f')).state).toBe('busy');
+  });
+});
+
+describe('with Redis unreachable', () => {
+  it('APQ and idempotency keys work per process, and /metrics counts the fallbacks', async () => {
+    const port = await freePort();
+    const stack = await startStack({ env: { REDIS_URL: `redis://127.0.0.1:${port}/0` } });
+    try {
+      const text = '{ fineTunes(page: { size: 2 }) { __typename } }';
+      const persistedQuery = { version: 1, sha256Hash: sha256(text) };
+      expect((await stack.raw({ query: text, extensions: { persistedQuery } })).body.data).toEqual({
+        fineTunes: { __typename: 'JobConnection' },
+      });
+      expect((await stack.raw({ extensions: { persistedQuery } })).body.data).toEqual({ fineTunes: { __typename: 'JobConnection' } });
+
+      const mutation = 'mutation ($input: CreateFineTuneInput!) { createFineTune(input: $input) { __typename ... on FineTuneJob { id } } }';
+      const input = { model: 'qwen3-14b', trainingFileIds: ['f-1'], trainingType: 'sft', idempotencyKey: 'down-1' };
+      const since = stack.sim.calls.length;
+      const [one, two] = await Promise.all([
+        stack.raw({ query: mutation, variables: { input } }),
+        stack.raw({ query: mutation, variables: { input } }),
+      ]);
+      expect(one.body.data?.createFineTune.__typename).toBe('FineTuneJob');
+      expect(two.body.data?.createFineTune.id).toBe(one.body.data?.createFineTune.id);
+      expect(stack.sim.count('createJob', since)).toBe(1);
+
+      const metrics = await stack.scrape();
+      expect(metrics).toMatch(/gateway_redis_fallbacks_total\{feature="apq"\} [1-9]/);
+      expect(metrics).toMatch(/gateway_redis_fallbacks_total\{feature="idempotency"\} [1-9]/);
+    } finally {
+      await stack.close();
+    }
   });
 });
