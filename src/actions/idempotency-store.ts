@@ -161,10 +161,10 @@ export function createSharedIdempotencyStore(options: SharedIdempotencyStoreOpti
       }
       const running = parse<PendingMarker>(await pending.get(key));
       // Gone between the two looks: whatever settled it, the next claim finds out.
-      const settled = settle(key);
-      // A waiter that gave up (its deadline) leaves this to end by itself; never an unhandled rejection.
-      settled.catch(() => {});
-      return { state: 'busy', fingerprint: running?.fingerprint ?? fingerprint, settled: settled.catch(() => null) };
+      // A waiter that gave up (its deadline) leaves the polling to end by itself (one pending TTL at
+      // most); a store failure while polling is "claim again".
+      const settled = settle(key).catch(() => null);
+      return { state: 'busy', fingerprint: running?.fingerprint ?? fingerprint, settled };
     },
     async complete(key, entry) {
       mine.delete(key);
