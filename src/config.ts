@@ -624,7 +624,7 @@ export const VARIABLES = {
     group: 'Scale-out',
     parse: redisUrl,
     meaning:
-      'Redis shared by the replicas (`redis://127.0.0.1:6379/0`): the finished-job cache, the job-status pollers and the upstream rate budget are shared through it (see [scaling.md](scaling.md)). Unset: each process works alone. Redis down: each replica falls back to per-process behaviour and `/ready` and `/metrics` say so.',
+      'Redis shared by the replicas (`redis://127.0.0.1:6379/0`): the finished-job cache, the job-status pollers, the upstream rate budget, the automatic-persisted-query texts and the `createFineTune` idempotency keys are shared through it (see [scaling.md](scaling.md)). Unset: each process works alone. Redis down: each replica falls back to per-process behaviour and `/ready` and `/metrics` say so.',
   }),
   REDIS_KEY_PREFIX: variable({
     group: 'Scale-out',

@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import type { TracerProvider } from '@opentelemetry/api';
 import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
 import { createFineTuneActions } from './actions/fine-tune-actions.js';
-import { createMemoryIdempotencyStore } from './actions/idempotency-store.js';
+import { type IdempotencyStore, createMemoryIdempotencyStore, createSharedIdempotencyStore } from './actions/idempotency-store.js';
 import { createServerAdapter } from '@whatwg-node/server';
 import {
   type CORSOptions,
@@ -38,6 +38,7 @@ import { useRequestParamsLimits } from './plugins/use-request-params-limits.js';
 import { type SubscriptionCounts, useSubscriptionLimits } from './plugins/use-subscription-limits.js';
 import { useShutdownNotice } from './plugins/use-shutdown-notice.js';
 import { type RedisConnection, type RedisState, createRedisConnection } from './redis/connection.js';
+import { createMemoryStore, createRedisStore, withLocalFallback } from './redis/store.js';
 import { createSchema } from './schema/index.js';
 import { type GatewayMetrics, REDIS_STATES, createMetrics } from './telemetry/metrics.js';
 import { useMetricsEndpoint } from './telemetry/operation-metrics.js';
@@ -160,7 +161,7 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const actions = createFineTuneActions({
     client,
     jobStatus,
-    idempotency: createMemoryIdempotencyStore({ maxKeys: config.idempotencyMaxKeys }),
+    idempotency: createIdempotencyStore(config, redis, () => metrics.redis.fallbacks.inc({ feature: 'idempotency' })),
     timeoutMs: config.timeoutMs,
     logger: deps.logger,
   });
@@ -228,7 +229,18 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       // trusted) text the other plugins see. Registering is sending a text, so not where only
       // trusted documents run.
       ...(config.apq.maxEntries > 0 && !config.persistedOperationsOnly
-        ? [useAutomaticPersistedQueries(config.apq, persistedOperations)]
+        ? [
+            useAutomaticPersistedQueries(
+              config.apq,
+              persistedOperations,
+              redis === null
+                ? undefined
+                : {
+                    store: createRedisStore(redis, 'apq', { maxEntries: config.apq.maxEntries }),
+                    onFailure: () => metrics.redis.fallbacks.inc({ feature: 'apq' }),
+                  },
+            ),
+          ]
         : []),
       // Before the limits: it turns a document id into the query text the other plugins see.
       ...(persistedOperations
@@ -310,6 +322,23 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
       return closing;
     },
   };
+}
+
+/**
+ * `createFineTune`'s idempotency keys: in this process, or with Redis in both Redis and (while it
+ * fails) this process's memory. A claim marks its key for the create's deadline and as long again
+ * (at least 5 s more), so the marker outlives any create still running and a dead claimer's expires.
+ */
+function createIdempotencyStore(config: Config, redis: RedisConnection | null, onFallback: () => void): IdempotencyStore {
+  const maxKeys = config.idempotencyMaxKeys;
+  if (redis === null) return createMemoryIdempotencyStore({ maxKeys });
+  const shared = (namespace: string) =>
+    withLocalFallback(createRedisStore(redis, namespace, { maxEntries: maxKeys }), createMemoryStore({ maxEntries: maxKeys }), onFallback);
+  return createSharedIdempotencyStore({
+    done: shared('idem'),
+    pending: shared('idem-claim'),
+    pendingTtlMs: config.timeoutMs + Math.max(config.timeoutMs, 5_000),
+  });
 }
 
 function connectRedis(config: NonNullable<Config['redis']>, logger: Logger, metrics: GatewayMetrics): RedisConnection {

@@ -38,7 +38,10 @@ describe('bounded work per request (production)', () => {
     histogram.enable();
     try {
       const result = await run();
-      return { stallMs: histogram.max / 1e6, result };
+      const stallMs = histogram.max / 1e6;
+      // Reported for the record (the bound above is generous; the issue's target is 50 ms on a quiet machine).
+      console.log(`longest event-loop stall ${stallMs.toFixed(1)} ms: ${expect.getState().currentTestName}`);
+      return { stallMs, result };
     } finally {
       histogram.disable();
     }

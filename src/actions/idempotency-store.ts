@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import type { SharedStore } from '../redis/store.js';
 
 /**
  * Where `createFineTune`'s idempotency keys live. Async throughout, so that a store shared by
@@ -87,4 +89,103 @@ export function createMemoryIdempotencyStore(options: MemoryIdempotencyStoreOpti
       settle(key, null);
     },
   };
+}
+
+export interface SharedIdempotencyStoreOptions {
+  /** Where a key's outcome is kept for `ttlMs` (bounded by the store). */
+  done: SharedStore;
+  /** Where a key being created with is marked, for `pendingTtlMs` at most (bounded by the store). */
+  pending: SharedStore;
+  /**
+   * How long a claim marks its key: longer than the create's own deadline, so the marker outlives
+   * any create still running; a claimer that dies leaves a marker that expires after it.
+   */
+  pendingTtlMs: number;
+  /** How long a key is remembered. @default 24 h */
+  ttlMs?: number;
+  /** How often a waiting caller looks at a key another replica is creating with. @default 50 ms */
+  pollMs?: number;
+}
+
+interface PendingMarker {
+  fingerprint: string;
+  /** This claim's own token: a release removes its own marker only. */
+  claim: string;
+}
+
+/**
+ * The store shared by replicas (Redis, `REDIS_URL`; see `server.ts`), on two `SharedStore`s: the
+ * claim is an atomic `setIfAbsent` of a pending marker (with a TTL past the create's deadline),
+ * the outcome is written for 24 h and then the marker removed. A caller that finds a key pending,
+ * on any replica, polls it (`pollMs`) until it holds an outcome (that caller answers the same job),
+ * or is free again (released, or its marker expired: claim again); a caller stops waiting at its own
+ * deadline. Keys are the caller's (`fine-tune-actions.ts` derives them from the credential's digest
+ * and the idempotency key, hashed); values hold the input's digest and the job id or lost answer.
+ */
+export function createSharedIdempotencyStore(options: SharedIdempotencyStoreOptions): IdempotencyStore {
+  const { done, pending, pendingTtlMs } = options;
+  const ttlMs = options.ttlMs ?? IDEMPOTENCY_TTL_MS;
+  const pollMs = options.pollMs ?? 50;
+  /** This process's own claims: key -> token. */
+  const mine = new Map<string, string>();
+
+  const outcome = async (key: string): Promise<IdempotencyEntry | null> => parse<IdempotencyEntry>(await done.get(key));
+
+  /** Resolves with the key's outcome, or null once nobody is creating with it (for one pending TTL at most). */
+  const settle = async (key: string): Promise<IdempotencyEntry | null> => {
+    const until = Date.now() + pendingTtlMs;
+    while (Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+      const entry = await outcome(key);
+      if (entry !== null) return entry;
+      if ((await pending.get(key)) === null) return outcome(key);
+    }
+    return null;
+  };
+
+  return {
+    async claim(key, fingerprint) {
+      const entry = await outcome(key);
+      if (entry !== null) return { state: 'done', entry };
+      const token = randomUUID();
+      const marker: PendingMarker = { fingerprint, claim: token };
+      if (await pending.setIfAbsent(key, JSON.stringify(marker), pendingTtlMs)) {
+        // Completed between the two looks (the outcome is written before the marker goes): answer it.
+        const late = await outcome(key);
+        if (late !== null) {
+          await pending.delete(key);
+          return { state: 'done', entry: late };
+        }
+        mine.set(key, token);
+        return { state: 'claimed' };
+      }
+      const running = parse<PendingMarker>(await pending.get(key));
+      // Gone between the two looks: whatever settled it, the next claim finds out.
+      // A waiter that gave up (its deadline) leaves the polling to end by itself (one pending TTL at
+      // most); a store failure while polling is "claim again".
+      const settled = settle(key).catch(() => null);
+      return { state: 'busy', fingerprint: running?.fingerprint ?? fingerprint, settled };
+    },
+    async complete(key, entry) {
+      mine.delete(key);
+      await done.set(key, JSON.stringify(entry), ttlMs);
+      await pending.delete(key);
+    },
+    async release(key) {
+      const token = mine.get(key);
+      mine.delete(key);
+      const marker = parse<PendingMarker>(await pending.get(key));
+      // Only our own marker: once it expired, another caller's claim is not ours to remove.
+      if (marker !== null && marker.claim === token) await pending.delete(key);
+    },
+  };
+}
+
+function parse<T>(text: string | null): T | null {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return null;
+  }
 }

@@ -119,6 +119,16 @@ export function withFinishedJobCache(
   };
   /** A local copy of what replicas share lives briefly: another replica's cancel or delete reaches it only through the shared store. */
   const localTtl = (ttl: number): number => (shared === undefined ? ttl : Math.min(ttl, SHARED_LOCAL_TTL_MS));
+  /** An action on a job: reads in flight meanwhile are not remembered, and when it settles (whatever its outcome) the job's entry goes. */
+  const acting = async <T>(credential: UpstreamCredential, id: string, send: () => Promise<T>): Promise<T> => {
+    epoch += 1;
+    try {
+      return await send();
+    } finally {
+      epoch += 1;
+      forget(credential, id);
+    }
+  };
   /** After an action: the job's entry goes, here and in the shared store. */
   const forget = (credential: UpstreamCredential, id: string): void => {
     const key = keyOf(credential, id);
@@ -169,24 +179,8 @@ export function withFinishedJobCache(
     exportCheckpoint: (id, target, credential, signal, recorder) => client.exportCheckpoint(id, target, credential, signal, recorder),
     // A new job changes no entry: its id is new.
     createJob: (body, credential, signal, recorder) => client.createJob(body, credential, signal, recorder),
-    async cancelJob(id, credential, signal, recorder) {
-      epoch += 1;
-      try {
-        return await client.cancelJob(id, credential, signal, recorder);
-      } finally {
-        epoch += 1;
-        forget(credential, id);
-      }
-    },
-    async deleteJob(id, credential, signal, recorder) {
-      epoch += 1;
-      try {
-        return await client.deleteJob(id, credential, signal, recorder);
-      } finally {
-        epoch += 1;
-        forget(credential, id);
-      }
-    },
+    cancelJob: (id, credential, signal, recorder) => acting(credential, id, () => client.cancelJob(id, credential, signal, recorder)),
+    deleteJob: (id, credential, signal, recorder) => acting(credential, id, () => client.deleteJob(id, credential, signal, recorder)),
     stats: () => ({ hits, misses, sharedHits, size: cache.size }),
     clear: () => cache.clear(),
   };
