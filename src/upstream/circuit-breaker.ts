@@ -1,6 +1,15 @@
 import { BrokenCircuitError, CircuitState as PolicyState, ConsecutiveBreaker, circuitBreaker, handleWhen } from 'cockatiel';
 import { UpstreamError } from '../errors.js';
-import { CIRCUIT_OPEN, type SendLayer, type UpstreamReply, isFailureStatus, isTransientError } from './layer.js';
+import { CallController } from './call-signal.js';
+import {
+  CIRCUIT_OPEN,
+  type Send,
+  type SendLayer,
+  type UpstreamReply,
+  type UpstreamRequest,
+  isFailureStatus,
+  isTransientError,
+} from './layer.js';
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
@@ -9,6 +18,13 @@ export interface CircuitBreakerOptions {
   threshold: number;
   /** How long the circuit stays open before one probe call is let through. */
   cooldownMs: number;
+  /**
+   * Longest a probe may take before it counts as a failure (and the circuit opens again): a probe
+   * the upstream answers slowly (a dripping body) must not hold the circuit half-open, failing every
+   * other call fast, for a whole operation deadline after the upstream is healthy again.
+   * @default min(1000, cooldownMs)
+   */
+  probeTimeoutMs?: number;
   onStateChange?: (state: CircuitState, previous: CircuitState) => void;
 }
 
@@ -28,10 +44,13 @@ export interface CircuitBreaker {
  * closes the circuit, its failure opens it for another cooldown. 4xx answers are successes (the
  * upstream is up, the request was wrong); a 429 or a call the client abandoned says nothing about
  * the upstream's health and counts neither way (cockatiel passes errors its policy does not handle
- * through uncounted; a probe that ends that way closes the circuit).
+ * through uncounted; a probe that ends that way closes the circuit). A probe ends with `Timeout`
+ * after `probeTimeoutMs` (1 s) whatever its own deadline, so after the upstream heals the circuit
+ * closes within about one cooldown plus one probe.
  */
 export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBreaker {
   const { threshold, cooldownMs, onStateChange } = options;
+  const probeTimeoutMs = options.probeTimeoutMs ?? Math.min(1_000, cooldownMs);
   const policy = circuitBreaker(
     handleWhen(isTransientError).orWhenResult((reply) => isFailureStatus((reply as UpstreamReply).status)),
     { halfOpenAfter: cooldownMs, breaker: new ConsecutiveBreaker(threshold) },
@@ -67,9 +86,11 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
 
   const layer: SendLayer = (next) => async (request) => {
     if (policy.state === PolicyState.HalfOpen) throw circuitOpen();
+    // Open past its cooldown: this call is the probe (cockatiel half-opens the circuit for it).
+    const probing = policy.state === PolicyState.Open && Date.now() - openedAt >= cooldownMs;
     try {
       return await policy.execute(async () => {
-        const reply = await next(request);
+        const reply = await (probing ? bounded(next, request, probeTimeoutMs) : next(request));
         // Neither success nor failure: thrown past the policy, which then does not count it.
         if (reply.status === 429) throw new Uncounted(reply);
         return reply;
@@ -82,6 +103,22 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
   };
 
   return { layer, state };
+}
+
+/** `next(request)`, aborted for time (`Timeout`) after `timeoutMs` unless the request's own signal ends it first. */
+async function bounded(next: Send, request: UpstreamRequest, timeoutMs: number): Promise<UpstreamReply> {
+  const controller = new CallController(Math.min(request.signal?.deadlineAt ?? Number.POSITIVE_INFINITY, performance.now() + timeoutMs));
+  const outer = request.signal;
+  const follow = (): void => controller.abort(outer?.reason);
+  if (outer?.aborted) follow();
+  else outer?.addEventListener('abort', follow);
+  const timer = setTimeout(() => controller.abort(new DOMException('The probe call took too long', 'TimeoutError')), timeoutMs);
+  try {
+    return await next({ ...request, signal: controller.signal });
+  } finally {
+    clearTimeout(timer);
+    outer?.removeEventListener('abort', follow);
+  }
 }
 
 class Uncounted {
