@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { vendorExampleJobs } from '../src/simulator/fixtures.js';
@@ -104,6 +105,29 @@ describe('mutations against the simulator', () => {
       // The new job is on the first page of the list at once.
       const page = await stack.query(JobsPageDocument, { page: { number: 1, size: 1 } });
       expect(page.data?.fineTunes).toMatchObject({ nodes: [{ id: job.id, status: 'PENDING' }] });
+    });
+
+    it('runs through automatic persisted queries: registered once, then by hash in one round trip, each run one create; never over GET', async () => {
+      const calls = counter(stack);
+      const text =
+        'mutation CreateByHash($input: CreateFineTuneInput!) { createFineTune(input: $input) { __typename ... on FineTuneJob { id status } } }';
+      const persistedQuery = { version: 1, sha256Hash: createHash('sha256').update(text).digest('hex') };
+      const variables = { input: INPUT };
+      const unknown = await stack.raw({ variables, extensions: { persistedQuery } });
+      expect(unknown.body.errors?.[0]?.message).toBe('PersistedQueryNotFound');
+      expect(calls('createJob')).toBe(0);
+      const registered = await stack.raw({ query: text, variables, extensions: { persistedQuery } });
+      expect(registered.body.data?.createFineTune).toMatchObject({ __typename: 'FineTuneJob', status: 'PENDING' });
+      const byHash = await stack.raw({ variables, extensions: { persistedQuery } });
+      expect(byHash.status).toBe(200);
+      expect(byHash.body.data?.createFineTune).toMatchObject({ __typename: 'FineTuneJob', status: 'PENDING' });
+      expect(byHash.body.data?.createFineTune.id).not.toBe(registered.body.data?.createFineTune.id);
+      expect(calls('createJob')).toBe(2);
+      // By hash over GET it is still a mutation over GET: refused before execution.
+      const search = new URLSearchParams({ variables: JSON.stringify(variables), extensions: JSON.stringify({ persistedQuery }) });
+      const overGet = await fetch(`${stack.url}/graphql?${search}`, { headers: { accept: 'application/graphql-response+json' } });
+      expect(overGet.status).toBe(405);
+      expect(calls('createJob')).toBe(2);
     });
 
     it('refuses input that cannot be right with InvalidParameterError naming the argument, and no upstream call', async () => {
