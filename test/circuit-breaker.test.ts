@@ -1,11 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DEMO_API_KEY } from '../src/simulator/fixtures.js';
-import { type Simulator, startSimulator } from '../src/simulator/server.js';
+import { describe, expect, it } from 'vitest';
 import { CallController } from '../src/upstream/call-signal.js';
 import { createCircuitBreaker } from '../src/upstream/circuit-breaker.js';
-import { createCredential } from '../src/upstream/credential.js';
 import type { UpstreamRequest } from '../src/upstream/layer.js';
-import { type Transport, createTransport } from '../src/upstream/transport.js';
+import { useLayerRig } from './support/layer-rig.js';
 
 /**
  * The circuit breaker alone, on the real transport against the simulator. A probe the upstream
@@ -13,22 +10,8 @@ import { type Transport, createTransport } from '../src/upstream/transport.js';
  * failing every other call fast after the upstream is healthy again.
  */
 describe('circuit breaker', () => {
-  let sim: Simulator;
-  let transport: Transport;
-  const credential = createCredential(DEMO_API_KEY, null);
-  const path = '/api/v1/fine-tunes/ft-202410291653-1c7f';
-  beforeAll(async () => {
-    sim = await startSimulator();
-    transport = createTransport({ origin: sim.origin });
-  });
-  afterAll(async () => {
-    await transport.close();
-    await sim.close();
-  });
-  beforeEach(() => {
-    sim.clearFaults();
-    sim.resetCalls();
-  });
+  const rig = useLayerRig();
+  const { credential, path } = rig;
 
   /** A GET with a deadline of `ms`, as the operation's deadline would give it. */
   const request = (ms: number): UpstreamRequest => {
@@ -44,8 +27,8 @@ describe('circuit breaker', () => {
 
   it('a slow probe ends after the probe timeout and opens the circuit again; the next probe closes it', async () => {
     const breaker = createCircuitBreaker({ threshold: 1, cooldownMs: 200, probeTimeoutMs: 300 });
-    const send = breaker.layer(transport.send);
-    sim.inject({ endpoint: 'getJob', action: { kind: 'drip', intervalMs: 100 } });
+    const send = breaker.layer(rig.transport.send);
+    rig.sim.inject({ endpoint: 'getJob', action: { kind: 'drip', intervalMs: 100 } });
 
     // One dripping call that ends at its (short) deadline opens the circuit.
     expect(await outcome(send(request(400)))).toBe('Timeout');
@@ -60,7 +43,7 @@ describe('circuit breaker', () => {
     expect(breaker.state()).toBe('open');
 
     // The upstream heals: the next probe, one cooldown later, closes the circuit.
-    sim.clearFaults();
+    rig.sim.clearFaults();
     await new Promise((resolve) => setTimeout(resolve, 250));
     expect(await outcome(send(request(10_000)))).toBe('ok');
     expect(breaker.state()).toBe('closed');
@@ -69,8 +52,8 @@ describe('circuit breaker', () => {
 
   it('a probe keeps its own, shorter deadline', async () => {
     const breaker = createCircuitBreaker({ threshold: 1, cooldownMs: 100, probeTimeoutMs: 5_000 });
-    const send = breaker.layer(transport.send);
-    sim.inject({ endpoint: 'getJob', action: { kind: 'drip', intervalMs: 100 } });
+    const send = breaker.layer(rig.transport.send);
+    rig.sim.inject({ endpoint: 'getJob', action: { kind: 'drip', intervalMs: 100 } });
     expect(await outcome(send(request(300)))).toBe('Timeout');
     await new Promise((resolve) => setTimeout(resolve, 150));
     const started = performance.now();

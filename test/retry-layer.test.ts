@@ -1,29 +1,13 @@
 import { createServer } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DEMO_API_KEY } from '../src/simulator/fixtures.js';
-import { type Simulator, startSimulator } from '../src/simulator/server.js';
-import { createCredential } from '../src/upstream/credential.js';
+import { describe, expect, it } from 'vitest';
 import { type RetryEvent, createRetryLayer } from '../src/upstream/retry.js';
-import { type Transport, createTransport } from '../src/upstream/transport.js';
+import { createTransport } from '../src/upstream/transport.js';
+import { useLayerRig } from './support/layer-rig.js';
 
 /** The retry layer alone, on the real transport against the simulator. */
 describe('retry layer', () => {
-  let sim: Simulator;
-  let transport: Transport;
-  const credential = createCredential(DEMO_API_KEY, null);
-  const path = '/api/v1/fine-tunes/ft-202410291653-1c7f';
-  beforeAll(async () => {
-    sim = await startSimulator();
-    transport = createTransport({ origin: sim.origin });
-  });
-  afterAll(async () => {
-    await transport.close();
-    await sim.close();
-  });
-  beforeEach(() => {
-    sim.clearFaults();
-    sim.resetCalls();
-  });
+  const rig = useLayerRig();
+  const { credential, path } = rig;
 
   const layer = (events: RetryEvent[], overrides: Partial<Parameters<typeof createRetryLayer>[0]> = {}) =>
     createRetryLayer({
@@ -34,14 +18,14 @@ describe('retry layer', () => {
       random: () => 1,
       onRetry: (event) => events.push(event),
       ...overrides,
-    })(transport.send);
+    })(rig.transport.send);
 
   it('backs off exponentially up to the cap, then answers the last failure', async () => {
     const events: RetryEvent[] = [];
-    sim.inject({ action: { kind: 'status', status: 503 } });
+    rig.sim.inject({ action: { kind: 'status', status: 503 } });
     const reply = await layer(events)({ endpoint: 'getJob', path, credential });
     expect(reply.status).toBe(503);
-    expect(sim.calls).toHaveLength(4);
+    expect(rig.sim.calls).toHaveLength(4);
     // random() = 1: the full step each time, 20, 40, then capped at 50.
     expect(events.map((event) => event.delayMs)).toEqual([20, 40, 50]);
     expect(events.map((event) => event.status)).toEqual([503, 503, 503]);
@@ -49,7 +33,7 @@ describe('retry layer', () => {
 
   it('jitter keeps each wait between half and all of its step', async () => {
     const events: RetryEvent[] = [];
-    sim.inject({ action: { kind: 'status', status: 500 } });
+    rig.sim.inject({ action: { kind: 'status', status: 500 } });
     await layer(events, { random: () => 0 })({ endpoint: 'getJob', path, credential });
     expect(events.map((event) => event.delayMs)).toEqual([10, 20, 25]);
   });
@@ -66,32 +50,32 @@ describe('retry layer', () => {
     ] as const;
     for (const action of faults) {
       const events: RetryEvent[] = [];
-      sim.clearFaults();
-      sim.resetCalls();
-      sim.inject({ action });
+      rig.sim.clearFaults();
+      rig.sim.resetCalls();
+      rig.sim.inject({ action });
       await layer(events)({ ...create, body }).catch(() => undefined);
-      expect(sim.calls, action.kind).toHaveLength(1);
+      expect(rig.sim.calls, action.kind).toHaveLength(1);
       // The simulator read the whole body before the fault struck: it was sent.
-      expect(sim.calls[0]!.body, action.kind).toEqual(JSON.parse(body));
+      expect(rig.sim.calls[0]!.body, action.kind).toEqual(JSON.parse(body));
       expect(events, action.kind).toEqual([]);
     }
     // A timeout after sending (the simulator never answers; the caller's deadline ends it).
-    sim.clearFaults();
-    sim.resetCalls();
-    sim.inject({ action: { kind: 'hang' } });
+    rig.sim.clearFaults();
+    rig.sim.resetCalls();
+    rig.sim.inject({ action: { kind: 'hang' } });
     const events: RetryEvent[] = [];
     await expect(layer(events)({ ...create, body, signal: AbortSignal.timeout(200) })).rejects.toMatchObject({ code: 'Timeout' });
-    expect(sim.calls).toHaveLength(1);
+    expect(rig.sim.calls).toHaveLength(1);
     expect(events).toEqual([]);
   });
 
   it('a request that says nothing is idempotent only as a GET: a POST or DELETE without the field is not repeated', async () => {
     const events: RetryEvent[] = [];
-    sim.inject({ action: { kind: 'status', status: 500 } });
+    rig.sim.inject({ action: { kind: 'status', status: 500 } });
     const reply = await layer(events)({ endpoint: 'deleteJob', method: 'DELETE', path, credential });
     expect(reply.status).toBe(500);
-    expect(sim.calls).toHaveLength(1);
-    expect(sim.calls[0]!.method).toBe('DELETE');
+    expect(rig.sim.calls).toHaveLength(1);
+    expect(rig.sim.calls[0]!.method).toBe('DELETE');
     expect(events).toEqual([]);
   });
 
@@ -102,7 +86,7 @@ describe('retry layer', () => {
     let attempts = 0;
     const events: RetryEvent[] = [];
     const send = createRetryLayer({ max: 3, baseDelayMs: 5, maxDelayMs: 10, deadlineMs: 5_000, onRetry: (event) => events.push(event) })(
-      (request) => (attempts++ === 0 ? refusing.send(request) : transport.send(request)),
+      (request) => (attempts++ === 0 ? refusing.send(request) : rig.transport.send(request)),
     );
     const reply = await send({
       endpoint: 'cancelJob',
@@ -114,21 +98,21 @@ describe('retry layer', () => {
     await refusing.close();
     expect(attempts).toBe(2);
     expect(events.map((event) => event.code)).toEqual(['ConnectionRefused']);
-    expect(sim.count('cancelJob')).toBe(1);
+    expect(rig.sim.count('cancelJob')).toBe(1);
     // The example job is SUCCEEDED: the simulator refuses to cancel it, and that answer is final.
     expect(reply.status).toBe(400);
   });
 
   it('max 0 makes exactly one attempt', async () => {
     const events: RetryEvent[] = [];
-    sim.inject({ action: { kind: 'reset' } });
+    rig.sim.inject({ action: { kind: 'reset' } });
     await expect(layer(events, { max: 0 })({ endpoint: 'getJob', path, credential })).rejects.toMatchObject({ code: 'ConnectionReset' });
-    expect(sim.calls).toHaveLength(1);
+    expect(rig.sim.calls).toHaveLength(1);
   });
 
   it('stops waiting when the caller goes away, answering the failure it had', async () => {
     const events: RetryEvent[] = [];
-    sim.inject({ action: { kind: 'status', status: 503, retryAfter: '2' } });
+    rig.sim.inject({ action: { kind: 'status', status: 503, retryAfter: '2' } });
     const controller = new AbortController();
     const started = Date.now();
     // The caller leaves during the 2 s wait after the first 503.
@@ -140,7 +124,7 @@ describe('retry layer', () => {
     expect(reply.status).toBe(503);
     expect(Date.now() - started).toBeLessThan(1_000);
     expect(events.map((event) => event.delayMs)).toEqual([2_000]);
-    expect(sim.calls).toHaveLength(1);
+    expect(rig.sim.calls).toHaveLength(1);
   });
 });
 
