@@ -3,6 +3,8 @@
  * declarations in `VARIABLES` below, which hold each variable's default and meaning (and so
  * docs/configuration.md). Nothing below `main.ts` reads `process.env`. Each field names its variable.
  */
+import { defaultCacheRoot } from './graphiql-assets.js';
+
 export interface Config {
   /** PORT */
   port: number;
@@ -28,6 +30,8 @@ export interface Config {
   persistedOperationsManifest: string | undefined;
   /** PERSISTED_OPERATIONS_ONLY */
   persistedOperationsOnly: boolean;
+  /** GRAPHIQL_CACHE_DIR: where GraphiQL's compressed files are built (see `graphiql-assets.ts`). */
+  graphiqlCacheDir: string;
   /** GRAPHQL_SSE_RESERVATION_TIMEOUT_MS */
   sseReservationTimeoutMs: number;
   /** Automatic persisted queries (Apollo's APQ): the bounded store of texts registered by hash. */
@@ -577,6 +581,14 @@ export const VARIABLES = {
     meaning:
       '`true`: refuse every document sent as text (HTTP 400 `PERSISTED_QUERY_ONLY`), and GraphiQL; needs `PERSISTED_OPERATIONS_MANIFEST`.',
   }),
+  GRAPHIQL_CACHE_DIR: variable({
+    group: 'GraphQL',
+    default: defaultCacheRoot(),
+    shownDefault: '`node_modules/.cache/fine-tunes-gateway/graphiql`',
+    parse: text,
+    meaning:
+      "Where GraphiQL's script, styles and workers are compressed (Brotli, gzip) once per installation, by a child process at start-up; a read-only one falls back to a private temporary directory.",
+  }),
   GRAPHQL_APQ_MAX_ENTRIES: variable({
     group: 'GraphQL',
     default: 1_000,
@@ -729,6 +741,7 @@ export function loadConfig(env: Env): Config {
     pollIntervalMs: read('DASHSCOPE_POLL_INTERVAL_MS'),
     persistedOperationsManifest,
     persistedOperationsOnly,
+    graphiqlCacheDir: read('GRAPHIQL_CACHE_DIR'),
     sseReservationTimeoutMs: read('GRAPHQL_SSE_RESERVATION_TIMEOUT_MS'),
     apq: { maxEntries: read('GRAPHQL_APQ_MAX_ENTRIES'), maxBytes: read('GRAPHQL_APQ_MAX_BYTES') },
     connectTimeoutMs: read('DASHSCOPE_CONNECT_TIMEOUT_MS'),

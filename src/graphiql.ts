@@ -1,7 +1,19 @@
 import { createHash } from 'node:crypto';
-import { promisify } from 'node:util';
-import { brotliCompress, constants as zlibConstants, gzip } from 'node:zlib';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import type { GraphiQLOptions } from 'graphql-yoga';
+import {
+  type AssetEntry,
+  type AssetManifest,
+  type AssetName,
+  type Encoding,
+  assetsDirectory,
+  buildAssetsInChildProcess,
+  encodedFile,
+  readManifest,
+} from './graphiql-assets.js';
 import { encodeLogCursor } from './schema/log-cursor.js';
 
 /** The vendor's example job: present in the simulator's demo data, so the tour runs as-is. */
@@ -167,15 +179,14 @@ export const GRAPHIQL_OPTIONS: GraphiQLOptions = {
 /** Where GraphiQL's script, styles, editor workers and icon are served, under content-hashed names. */
 export const GRAPHIQL_ASSETS_PATH = '/graphiql/';
 
-/** The encodings a file is served in. */
-export type Encoding = 'br' | 'gzip' | 'identity';
+export type { Encoding };
 
 /** One file as served: its validator, and its bytes in each encoding. */
 export interface StaticFile {
   contentType: string;
   /** A strong validator: a SHA-256 of the uncompressed bytes, quoted. */
   etag: string;
-  /** The bytes in `encoding`: compressed on the first request that asks for it, then kept. */
+  /** The bytes in `encoding`: read from the build on the first request that asks for it, then kept. */
   encoded(encoding: Encoding): Promise<Uint8Array>;
 }
 
@@ -186,8 +197,15 @@ export interface GraphiQLPage {
 }
 
 export interface GraphiQLPageSource {
-  /** The page, built on the first call (and shared by every later one). */
+  /** The page, made on the first call (and shared by every later one). */
   get(): Promise<GraphiQLPage>;
+}
+
+export interface GraphiQLPageSettings {
+  /** GRAPHIQL_CACHE_DIR: where the compressed files are built, once per installation. */
+  cacheRoot: string;
+  /** Told when the cache root cannot be used and a private temporary directory is used instead. */
+  onFallback?: (error: unknown, directory: string) => void;
 }
 
 /**
@@ -196,17 +214,19 @@ export interface GraphiQLPageSource {
  * firewalls. That package inlines everything into one 9 MB page; here the same script, styles,
  * editor workers and icon are separate files with content-hashed names
  * (`/graphiql/graphiql.<hash>.js`), cacheable forever (`plugins/use-graphiql-page.ts`), and the
- * page at the endpoint is a few KB that references them. The page is built once per process, on
- * the first visit, and each file is compressed (Brotli, gzip; in zlib's thread pool, off the event
- * loop) when first asked for in that encoding: loading the bundle and its compressed copies adds
- * about 75 MB to the process, which replicas that never serve GraphiQL (and almost every test)
- * never pay.
+ * page at the endpoint is a few KB that references them.
+ *
+ * The files are compressed once per installation, by a child process, into `cacheRoot`
+ * (`graphiql-assets.ts`); `main.ts` asks for the page at start-up, so a first visit finds them
+ * ready, and a restart finds them on disk. The gateway itself only reads the compressed files a
+ * browser asks for (about 2 MB in Brotli), never the 9 MB bundle: replicas that never serve GraphiQL
+ * (and almost every test) never pay for it.
  */
-export function createGraphiQLPage(options: GraphiQLOptions): GraphiQLPageSource {
+export function createGraphiQLPage(options: GraphiQLOptions, settings: GraphiQLPageSettings): GraphiQLPageSource {
   let page: Promise<GraphiQLPage> | undefined;
   const get = (): Promise<GraphiQLPage> => {
     if (page === undefined) {
-      page = build(options);
+      page = load(options, settings);
       page.catch(() => {
         page = undefined;
       });
@@ -216,83 +236,70 @@ export function createGraphiQLPage(options: GraphiQLOptions): GraphiQLPageSource
   return { get };
 }
 
-const brotli = promisify(brotliCompress);
-const gzipAsync = promisify(gzip);
-
-/**
- * Files whose encodings are made when first asked for, one compression at a time across all of
- * them: run side by side, their buffers and zlib's state raised the process's peak RSS by about
- * 250 MB. A first visit waits only for what it loads (the page, then the script and styles; the
- * editor's workers later), not for every file in every encoding.
- */
-function createStaticFiles(): (contentType: string, content: string | Uint8Array) => StaticFile {
-  let queue: Promise<unknown> = Promise.resolve();
-  const serially = <T>(task: () => Promise<T>): Promise<T> => {
-    const result = queue.then(task);
-    queue = result.catch(() => undefined);
-    return result;
-  };
-  return (contentType, content) => {
-    const identity = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-    const made = new Map<Encoding, Promise<Uint8Array>>([['identity', Promise.resolve(identity)]]);
-    const encoded = (encoding: Encoding): Promise<Uint8Array> => {
-      let bytes = made.get(encoding);
-      if (bytes === undefined) {
-        bytes = serially(() => compress(identity, encoding));
-        made.set(encoding, bytes);
-        // A failed compression is tried again by the next request.
-        bytes.catch(() => made.delete(encoding));
-      }
-      return bytes;
-    };
-    return { contentType, etag: `"${digest(identity)}"`, encoded };
-  };
-}
-
-function compress(identity: Uint8Array, encoding: Encoding): Promise<Uint8Array> {
-  if (encoding === 'identity') return Promise.resolve(identity);
-  // Brotli quality 5: 4% larger than quality 9 for the 5 MB script, in a quarter of the time
-  // (0.6 s against 2 s on a loaded 2-core machine), which a first visit waits for.
-  if (encoding === 'br') {
-    return brotli(identity, {
-      params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 5, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: identity.length },
-    });
+async function load(options: GraphiQLOptions, { cacheRoot, onFallback }: GraphiQLPageSettings): Promise<GraphiQLPage> {
+  let directory = assetsDirectory(cacheRoot);
+  let manifest: AssetManifest;
+  try {
+    manifest = await built(cacheRoot, directory);
+  } catch (error) {
+    // A read-only file system, say: build into a directory of this process's own instead.
+    const privateRoot = await mkdtemp(join(tmpdir(), 'fine-tunes-gateway-graphiql-'));
+    directory = assetsDirectory(privateRoot);
+    onFallback?.(error, privateRoot);
+    manifest = await built(privateRoot, directory);
   }
-  return gzipAsync(identity, { level: 6 });
-}
-
-function digest(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('base64url');
-}
-
-async function build(options: GraphiQLOptions): Promise<GraphiQLPage> {
-  const bundle = await import('@graphql-yoga/render-graphiql/graphiql');
   const assets = new Map<string, StaticFile>();
-  const staticFile = createStaticFiles();
-  /** Adds a file under a name with its content's hash; answers its path. */
-  const add = (name: string, extension: string, contentType: string, content: string | Uint8Array): string => {
-    const file = staticFile(contentType, content);
-    const path = `${GRAPHIQL_ASSETS_PATH}${name}.${file.etag.slice(1, 17)}.${extension}`;
-    assets.set(path, file);
-    return path;
+  const paths = {} as Record<AssetName, string>;
+  for (const [name, entry] of Object.entries(manifest.assets) as [AssetName, AssetEntry][]) {
+    paths[name] = `${GRAPHIQL_ASSETS_PATH}${entry.fileName}`;
+    assets.set(paths[name], fileOnDisk(directory, entry));
+  }
+  return { html: fileInMemory('text/html; charset=utf-8', renderPage(options, paths)), assets };
+}
+
+/** The build under `cacheRoot`: the one on disk, else a new one. */
+async function built(cacheRoot: string, directory: string): Promise<AssetManifest> {
+  const found = await readManifest(directory);
+  if (found) return found;
+  await buildAssetsInChildProcess(cacheRoot);
+  const manifest = await readManifest(directory);
+  if (!manifest) throw new Error(`the GraphiQL build left no manifest in ${directory}`);
+  return manifest;
+}
+
+function fileOnDisk(directory: string, entry: AssetEntry): StaticFile {
+  const read = new Map<Encoding, Promise<Uint8Array>>();
+  const encoded = (encoding: Encoding): Promise<Uint8Array> => {
+    let bytes = read.get(encoding);
+    if (bytes === undefined) {
+      bytes = readFile(join(directory, encodedFile(entry, encoding)));
+      read.set(encoding, bytes);
+      // A failed read is tried again by the next request.
+      bytes.catch(() => read.delete(encoding));
+    }
+    return bytes;
   };
-  const javascript = 'text/javascript; charset=utf-8';
-  const icon = /^data:([^;,]+);base64,(.*)$/s.exec(bundle.favicon);
-  const js = add('graphiql', 'js', javascript, bundle.js);
-  const css = add('graphiql', 'css', 'text/css; charset=utf-8', bundle.css);
-  const editorWorkerService = add('editor.worker', 'js', javascript, bundle.editorWorkerService);
-  const json = add('json.worker', 'js', javascript, bundle.jsonWorker);
-  const graphql = add('graphql.worker', 'js', javascript, bundle.graphqlWorker);
-  const favicon = icon ? add('favicon', 'ico', icon[1] as string, Buffer.from(icon[2] as string, 'base64')) : bundle.favicon;
-  const workers = { editorWorkerService, json, graphql };
-  // The page render-graphiql would render, with references instead of inlined files.
-  const html = `<!doctype html>
+  return { contentType: entry.contentType, etag: entry.etag, encoded };
+}
+
+/** A small file (the page), compressed at once. */
+function fileInMemory(contentType: string, content: string): StaticFile {
+  const identity = Buffer.from(content, 'utf8');
+  const bytes: Record<Encoding, Uint8Array> = { identity, br: brotliCompressSync(identity), gzip: gzipSync(identity) };
+  const etag = `"${createHash('sha256').update(identity).digest('base64url')}"`;
+  return { contentType, etag, encoded: async (encoding) => bytes[encoding] };
+}
+
+/** The page render-graphiql would render, with references to the files instead of their contents. */
+function renderPage(options: GraphiQLOptions, paths: Record<AssetName, string>): string {
+  const workers = { editorWorkerService: paths.editorWorker, json: paths.jsonWorker, graphql: paths.graphqlWorker };
+  return `<!doctype html>
 <html lang="en">
   <head>
     <meta charset="utf-8" />
     <title>${escapeHtml(options.title || 'Yoga GraphiQL')}</title>
-    <link rel="icon" href="${escapeHtml(options.favicon || favicon)}" />
-    <link rel="stylesheet" href="${css}" />
+    <link rel="icon" href="${escapeHtml(options.favicon || paths.favicon)}" />
+    <link rel="stylesheet" href="${paths.styles}" />
   </head>
   <body id="body" class="no-focus-outline">
     <noscript>You need to enable JavaScript to run this app.</noscript>
@@ -306,14 +313,13 @@ async function build(options: GraphiQLOptions): Promise<GraphiQLPage> {
         },
       };
     </script>
-    <script src="${js}"></script>
+    <script src="${paths.script}"></script>
     <script>
       YogaGraphiQL.renderYogaGraphiQL(window.document.querySelector('#root'), ${scriptJson(options)});
     </script>
   </body>
 </html>
 `;
-  return { html: staticFile('text/html; charset=utf-8', html), assets };
 }
 
 function escapeHtml(text: string): string {

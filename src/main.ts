@@ -53,6 +53,13 @@ async function main(): Promise<void> {
     `GraphQL gateway ready at http://${host}:${port}/graphql`,
   );
 
+  // GraphiQL's files, compressed once per installation (by a child process, at the lowest priority)
+  // and found on disk after that: a first visit does not wait for them.
+  gateway.graphiql?.get().then(
+    () => logger.debug('GraphiQL files ready'),
+    (error: unknown) => logger.error({ err: error }, 'GraphiQL files could not be built: GraphiQL will try again on its next visit'),
+  );
+
   let stopping = false;
   /**
    * Graceful shutdown, in two steps.

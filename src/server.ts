@@ -78,7 +78,7 @@ export interface Gateway {
   logTail: LogTailHub;
   /** Live subscriptions now, counted against GRAPHQL_MAX_SUBSCRIPTIONS(_PER_CLIENT). */
   subscriptions: SubscriptionCounts;
-  /** The GraphiQL page (null when it is off), built on the first visit. */
+  /** The GraphiQL page (null when it is off): `main.ts` asks for it at start-up, so its files are ready for a first visit. */
   graphiql: GraphiQLPageSource | null;
   /** What `/ready` reports. */
   health(): GatewayHealth;
@@ -185,7 +185,13 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const maskError = createMaskError(deps.logger);
   const yogaLogger = createYogaLogger(deps.logger);
   // GraphiQL cannot work where only trusted documents run (not even its introspection query).
-  const graphiql = config.persistedOperationsOnly ? null : createGraphiQLPage(GRAPHIQL_OPTIONS);
+  const graphiql = config.persistedOperationsOnly
+    ? null
+    : createGraphiQLPage(GRAPHIQL_OPTIONS, {
+        cacheRoot: config.graphiqlCacheDir,
+        onFallback: (error, directory) =>
+          deps.logger.warn({ err: error, directory }, 'GRAPHIQL_CACHE_DIR is not usable: GraphiQL files built into a private directory'),
+      });
 
   const subscriptionLimits = useSubscriptionLimits({
     perClient: config.limits.maxSubscriptionsPerClient,

@@ -49,7 +49,7 @@ describe('GraphiQL in headless Chromium', () => {
       throw new Error(`No Chromium at ${CHROMIUM}: apt-get install chromium (as .ci/run does) or set CHROMIUM_PATH.`);
     }
     stack = await startStack();
-    // As `main.ts` does at start-up: the page is built and compressed before the first visit.
+    // As `main.ts` does at start-up: GraphiQL's files are compressed (once per installation) before the first visit.
     await stack.gateway.graphiql?.get();
     profile = mkdtempSync(join(tmpdir(), 'graphiql-chromium-'));
     browser = await chromium.launchPersistentContext(profile, {
@@ -241,7 +241,7 @@ describe('the GraphiQL page', () => {
 });
 
 interface Visit {
-  /** From navigation to a visible run button. */
+  /** From navigation to a visible run button, by the page's own clock. */
   msToRunButton: number;
   /** Bytes on the wire (headers and encoded bodies) of every request the page made. */
   transferred: number;
@@ -278,10 +278,11 @@ async function visit(browser: BrowserContext, page: Page, url: string): Promise<
     if (known) known.fromCache = true;
   });
   cdp.on('Network.loadingFinished', (event) => sizes.set(event.requestId, event.encodedDataLength));
-  const started = performance.now();
+  await page.addInitScript(recordRunButton);
   await page.goto(url);
   await page.locator('.graphiql-execute-button').waitFor({ state: 'visible', timeout: 30_000 });
-  const msToRunButton = Math.round(performance.now() - started);
+  // The page's own clock starts at navigation: no time of the test's remote control is in it.
+  const msToRunButton = Math.round(await page.evaluate(() => (window as unknown as RunButtonWindow).runButtonShownAt ?? Number.NaN));
   // Let GraphiQL's own start-up requests (workers, introspection) finish before counting.
   await page.waitForLoadState('networkidle');
   await cdp.detach();
@@ -317,10 +318,29 @@ async function visit(browser: BrowserContext, page: Page, url: string): Promise<
   return result;
 }
 
+interface RunButtonWindow {
+  runButtonShownAt?: number;
+}
+
+/** Runs in the page before its own scripts: notes `performance.now()` (ms since navigation) when the run button is first rendered visible. */
+function recordRunButton(): void {
+  const shown = (): boolean => {
+    const button = document.querySelector('.graphiql-execute-button');
+    return button !== null && button.getClientRects().length > 0;
+  };
+  const observer = new MutationObserver(() => {
+    if (shown()) {
+      (window as unknown as RunButtonWindow).runButtonShownAt = performance.now();
+      observer.disconnect();
+    }
+  });
+  observer.observe(document, { childList: true, subtree: true });
+}
+
 function describeVisit(visit: Visit): string {
   const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`;
   return (
-    `run button after ${visit.msToRunButton} ms; page ${visit.document.status} ${visit.document.encoding} ${kb(visit.document.transferred)}; ` +
+    `run button ${visit.msToRunButton} ms after navigation; page ${visit.document.status} ${visit.document.encoding} ${kb(visit.document.transferred)}; ` +
     `assets ${visit.assetsFetched} fetched, ${visit.assetsFromCache} from cache; GraphiQL files ${kb(visit.graphiqlTransferred)}; ` +
     `${visit.requests} requests, ${kb(visit.transferred)} transferred in all (with the GraphQL requests)`
   );

@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /** `npm start` as a new user runs it: no key, no base URL -> the embedded simulator. */
@@ -7,9 +10,11 @@ describe('npm start with no configuration', () => {
   let child: ChildProcess;
   let url = '';
   const lines: string[] = [];
+  /** Where this run's GraphiQL files go: empty at start, so the build at start-up is seen. */
+  const graphiqlCache = mkdtempSync(join(tmpdir(), 'start-graphiql-'));
 
   beforeAll(async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', LOG_LEVEL: 'info' };
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', LOG_LEVEL: 'info', GRAPHIQL_CACHE_DIR: graphiqlCache };
     delete env.DASHSCOPE_API_KEY;
     delete env.DASHSCOPE_BASE_URL;
     delete env.DASHSCOPE_FORWARD_AUTH;
@@ -31,7 +36,14 @@ describe('npm start with no configuration', () => {
   });
   afterAll(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
+    rmSync(graphiqlCache, { recursive: true, force: true });
   });
+
+  it("compresses GraphiQL's files at start-up, before anyone visits", async () => {
+    const manifest = (): boolean =>
+      readdirSync(graphiqlCache).some((name) => !name.includes('staging') && existsSync(join(graphiqlCache, name, 'manifest.json')));
+    await expect.poll(manifest, { timeout: 60_000, interval: 200 }).toBe(true);
+  }, 70_000);
 
   it('says it runs on the simulator and serves demo data', async () => {
     expect(lines.join('\n')).toMatch(/embedded simulator/);
