@@ -127,10 +127,13 @@ export function compress(content: Uint8Array, encoding: Encoding): Promise<Uint8
 }
 
 const STDERR_LIMIT = 4096;
+const BUILD_NICENESS = 10;
 
 /**
- * Runs `writeAssets(assetsDirectory(cacheRoot))` in a child process at the lowest CPU priority, so the gateway's
- * memory never holds the bundle and its requests keep the CPU. Resolves when the build is there.
+ * Runs `writeAssets(assetsDirectory(cacheRoot))` in a child process at a low CPU priority (nice
+ * 10), so the gateway's memory never holds the bundle and its requests come first; not the lowest
+ * (19), which a busy machine starves for minutes while a visitor waits. Resolves when the build is
+ * there.
  */
 export function buildAssetsInChildProcess(cacheRoot: string): Promise<void> {
   const self = fileURLToPath(import.meta.url);
@@ -145,7 +148,7 @@ export function buildAssetsInChildProcess(cacheRoot: string): Promise<void> {
       env: { PATH: process.env.PATH ?? '', ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}) },
     });
     try {
-      if (child.pid !== undefined) setPriority(child.pid, 19);
+      if (child.pid !== undefined) setPriority(child.pid, BUILD_NICENESS);
     } catch {
       // Not allowed here: it runs at normal priority.
     }

@@ -53,7 +53,7 @@ async function main(): Promise<void> {
     `GraphQL gateway ready at http://${host}:${port}/graphql`,
   );
 
-  // GraphiQL's files, compressed once per installation (by a child process, at the lowest priority)
+  // GraphiQL's files, compressed once per installation (by a child process, at a low CPU priority)
   // and found on disk after that: a first visit does not wait for them.
   gateway.graphiql?.get().then(
     () => logger.debug('GraphiQL files ready'),

@@ -49,7 +49,8 @@ describe('GraphiQL in headless Chromium', () => {
       throw new Error(`No Chromium at ${CHROMIUM}: apt-get install chromium (as .ci/run does) or set CHROMIUM_PATH.`);
     }
     stack = await startStack();
-    // As `main.ts` does at start-up: GraphiQL's files are compressed (once per installation) before the first visit.
+    // As `main.ts` does at start-up: GraphiQL's files are compressed (once per installation) before
+    // the first visit. On a fresh clone that is a build of seconds, longer on a busy machine.
     await stack.gateway.graphiql?.get();
     profile = mkdtempSync(join(tmpdir(), 'graphiql-chromium-'));
     browser = await chromium.launchPersistentContext(profile, {
@@ -66,7 +67,7 @@ describe('GraphiQL in headless Chromium', () => {
     });
     page = await browser.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
@@ -193,7 +194,9 @@ describe('the GraphiQL page', () => {
   let stack: Stack;
   beforeAll(async () => {
     stack = await startStack();
-  });
+    // The files themselves (built on a fresh clone's first run) are not what these tests time.
+    await stack.gateway.graphiql?.get();
+  }, 120_000);
   afterAll(() => stack.close());
 
   it('references no script, stylesheet or icon on another origin (it must work offline)', async () => {

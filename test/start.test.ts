@@ -42,8 +42,8 @@ describe('npm start with no configuration', () => {
   it("compresses GraphiQL's files at start-up, before anyone visits", async () => {
     const manifest = (): boolean =>
       readdirSync(graphiqlCache).some((name) => !name.includes('staging') && existsSync(join(graphiqlCache, name, 'manifest.json')));
-    await expect.poll(manifest, { timeout: 60_000, interval: 200 }).toBe(true);
-  }, 70_000);
+    await expect.poll(manifest, { timeout: 120_000, interval: 200 }).toBe(true);
+  }, 130_000);
 
   it('says it runs on the simulator and serves demo data', async () => {
     expect(lines.join('\n')).toMatch(/embedded simulator/);
