@@ -30,6 +30,8 @@ export interface Config {
   persistedOperationsManifest: string | undefined;
   /** PERSISTED_OPERATIONS_ONLY */
   persistedOperationsOnly: boolean;
+  /** GRAPHIQL_ENABLED (always off with PERSISTED_OPERATIONS_ONLY). */
+  graphiqlEnabled: boolean;
   /** GRAPHIQL_CACHE_DIR: where GraphiQL's compressed files are built (see `graphiql-assets.ts`). */
   graphiqlCacheDir: string;
   /** GRAPHQL_SSE_RESERVATION_TIMEOUT_MS */
@@ -581,6 +583,13 @@ export const VARIABLES = {
     meaning:
       '`true`: refuse every document sent as text (HTTP 400 `PERSISTED_QUERY_ONLY`), and GraphiQL; needs `PERSISTED_OPERATIONS_MANIFEST`.',
   }),
+  GRAPHIQL_ENABLED: variable({
+    group: 'GraphQL',
+    default: true,
+    parse: bool,
+    meaning:
+      "`false`: no GraphiQL page at `/graphql` (a browser's GET gets a GraphQL error instead), and nothing built for it at start-up. Always off with `PERSISTED_OPERATIONS_ONLY=true`.",
+  }),
   GRAPHIQL_CACHE_DIR: variable({
     group: 'GraphQL',
     default: defaultCacheRoot(),
@@ -741,6 +750,7 @@ export function loadConfig(env: Env): Config {
     pollIntervalMs: read('DASHSCOPE_POLL_INTERVAL_MS'),
     persistedOperationsManifest,
     persistedOperationsOnly,
+    graphiqlEnabled: read('GRAPHIQL_ENABLED'),
     graphiqlCacheDir: read('GRAPHIQL_CACHE_DIR'),
     sseReservationTimeoutMs: read('GRAPHQL_SSE_RESERVATION_TIMEOUT_MS'),
     apq: { maxEntries: read('GRAPHQL_APQ_MAX_ENTRIES'), maxBytes: read('GRAPHQL_APQ_MAX_BYTES') },

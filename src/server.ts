@@ -185,13 +185,14 @@ export function createGateway(config: Config, deps: GatewayDeps): Gateway {
   const maskError = createMaskError(deps.logger);
   const yogaLogger = createYogaLogger(deps.logger);
   // GraphiQL cannot work where only trusted documents run (not even its introspection query).
-  const graphiql = config.persistedOperationsOnly
-    ? null
-    : createGraphiQLPage(GRAPHIQL_OPTIONS, {
-        cacheRoot: config.graphiqlCacheDir,
-        onFallback: (error, directory) =>
-          deps.logger.warn({ err: error, directory }, 'GRAPHIQL_CACHE_DIR is not usable: GraphiQL files built into a private directory'),
-      });
+  const graphiql =
+    config.persistedOperationsOnly || !config.graphiqlEnabled
+      ? null
+      : createGraphiQLPage(GRAPHIQL_OPTIONS, {
+          cacheRoot: config.graphiqlCacheDir,
+          onFallback: (error, directory) =>
+            deps.logger.warn({ err: error, directory }, 'GRAPHIQL_CACHE_DIR is not usable: GraphiQL files built into a private directory'),
+        });
 
   const subscriptionLimits = useSubscriptionLimits({
     perClient: config.limits.maxSubscriptionsPerClient,

@@ -6,6 +6,7 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GRAPHIQL_OPTIONS, createGraphiQLPage } from '../src/graphiql.js';
 import { assetsDirectory, buildAssetsInChildProcess, readManifest } from '../src/graphiql-assets.js';
+import { startStack } from './support/stack.js';
 
 /** GraphiQL's files, compressed once per installation into a directory, by a child process. */
 describe("GraphiQL's compressed files on disk", () => {
@@ -82,4 +83,28 @@ describe("GraphiQL's compressed files on disk", () => {
     const [, file] = [...page.assets][0]!;
     expect((await file.encoded('br')).byteLength).toBeGreaterThan(0);
   }, 120_000);
+});
+
+describe('GRAPHIQL_ENABLED=false', () => {
+  it('serves no page and no files, and builds nothing', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'graphiql-off-test-'));
+    const stack = await startStack({ env: { GRAPHIQL_ENABLED: 'false', GRAPHIQL_CACHE_DIR: root } });
+    try {
+      // What `main.ts` would start at start-up: there is nothing to start.
+      expect(stack.gateway.graphiql).toBeNull();
+      const page = await fetch(`${stack.url}/graphql`, { headers: { accept: 'text/html' } });
+      const body = await page.text();
+      expect(body).not.toContain('renderYogaGraphiQL');
+      // A GraphQL endpoint answering a client that accepts only HTML (GraphQL over HTTP).
+      expect(page.status).toBe(406);
+      expect((await fetch(`${stack.url}/graphiql/graphiql.0000000000000000.js`)).status).toBe(404);
+      // Queries are served as ever.
+      const query = await fetch(`${stack.url}/graphql?query=${encodeURIComponent('{ __typename }')}`);
+      expect(await query.json()).toEqual({ data: { __typename: 'Query' } });
+      expect(readdirSync(root)).toEqual([]);
+    } finally {
+      await stack.close();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
 });
