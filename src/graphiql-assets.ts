@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { setPriority } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -111,6 +111,19 @@ export async function writeAssets(directory: string): Promise<void> {
     }
   } finally {
     await rm(staging, { recursive: true, force: true });
+  }
+  await removeAbandonedStaging(dirname(directory));
+}
+
+/** A build killed midway (its process killed with the gateway) leaves its staging directory: gone after this long. */
+const ABANDONED_AFTER_MS = 10 * 60_000;
+
+async function removeAbandonedStaging(cacheRoot: string): Promise<void> {
+  for (const name of await readdir(cacheRoot)) {
+    if (!name.includes('.staging-')) continue;
+    const path = join(cacheRoot, name);
+    const { mtimeMs } = await stat(path).catch(() => ({ mtimeMs: Date.now() }));
+    if (Date.now() - mtimeMs > ABANDONED_AFTER_MS) await rm(path, { recursive: true, force: true });
   }
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
@@ -56,6 +56,12 @@ describe("GraphiQL's compressed files on disk", () => {
 
   it('two processes building into the same place at once both finish, with one whole build and no leftovers', async () => {
     const root = freshRoot();
+    // What a build killed midway leaves behind, an hour ago: a build removes it.
+    const abandoned = join(root, 'render-graphiql-0.0.0-f1.staging-1-1');
+    mkdirSync(abandoned);
+    writeFileSync(join(abandoned, 'graphiql.js'), 'half');
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(abandoned, hourAgo, hourAgo);
     await Promise.all([buildAssetsInChildProcess(root), buildAssetsInChildProcess(root)]);
     const directory = assetsDirectory(root);
     expect(readdirSync(root)).toEqual([directory.slice(root.length + 1)]);
