@@ -588,7 +588,7 @@ export const VARIABLES = {
     default: true,
     parse: bool,
     meaning:
-      "`false`: no GraphiQL page at `/graphql` (a browser's GET gets a GraphQL error instead), and nothing built for it at start-up. Always off with `PERSISTED_OPERATIONS_ONLY=true`.",
+      "`false`: no GraphiQL page at `/graphql` (a browser's GET gets `406 Not Acceptable`, as a GraphQL endpoint answers a client that accepts only HTML), and nothing built for it at start-up. Always off with `PERSISTED_OPERATIONS_ONLY=true`.",
   }),
   GRAPHIQL_CACHE_DIR: variable({
     group: 'GraphQL',

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { setPriority } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { brotliCompress, constants as zlibConstants, gzip } from 'node:zlib';
@@ -32,7 +32,6 @@ export interface AssetEntry {
 
 /** `manifest.json` of a finished build: written last, so its presence means every file is there. */
 export interface AssetManifest {
-  key: string;
   assets: Record<AssetName, AssetEntry>;
 }
 
@@ -101,7 +100,7 @@ export async function writeAssets(directory: string): Promise<void> {
       for (const encoding of ENCODINGS) await writeFile(join(staging, encodedFile(entry, encoding)), await compress(content, encoding));
       assets[name] = entry;
     }
-    const manifest: AssetManifest = { key: basename(directory), assets };
+    const manifest: AssetManifest = { assets };
     await writeFile(join(staging, 'manifest.json'), JSON.stringify(manifest, null, 2));
     try {
       await rename(staging, directory);
