@@ -6,11 +6,14 @@ import { peakRssMiB, productionNodeFlags, startProcess, stopProcess } from './pr
 /**
  * `npm run bench`: the gateway (built for production) against a bare undici pass-through proxy,
  * both over the simulator as upstream in its own process, loaded with autocannon at 32 connections
- * at 0 ms and 20 ms upstream latency. Targets alternate round by round; each run's warm-up is
- * discarded. Writes bench/results/latest.{md,json}.
+ * at 0 ms and 20 ms upstream latency. A third target, for reference, is a bare graphql-yoga server
+ * with the same queries (`bench/bare-yoga.ts`): what Yoga and graphql-js cost on their own. Targets
+ * take turns going first round by round; each run's warm-up is discarded. Writes
+ * bench/results/latest.{md,json}.
  *
  * Env: BENCH_DURATION_S (default 8), BENCH_WARMUP_S (2), BENCH_ROUNDS (3), BENCH_CONNECTIONS (32),
- * BENCH_LATENCIES (e.g. "0,20"), BENCH_ONLY (run only the scenarios whose name contains it).
+ * BENCH_LATENCIES (e.g. "0,20"), BENCH_ONLY (run only the scenarios whose name contains it),
+ * BENCH_BARE_YOGA (false leaves the bare Yoga reference out).
  */
 
 const DURATION = Number(process.env.BENCH_DURATION_S ?? 8);
@@ -19,6 +22,9 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const LATENCIES = (process.env.BENCH_LATENCIES ?? '0,20').split(',').map(Number);
 const API_KEY = 'sk-simulator-demo';
+const BARE_YOGA = process.env.BENCH_BARE_YOGA !== 'false';
+
+type Target = 'gateway' | 'proxy' | 'bare-yoga';
 
 const JOB_FIELDS =
   'id jobName status model baseModel createdAt endedAt durationSeconds isTerminal trainingType usage hyperParameters { nEpochs learningRate }';
@@ -43,8 +49,14 @@ interface Scenario {
   perRequest?: { gatewayQueries: string[]; proxyPaths: string[] };
 }
 
+interface PeakRss {
+  gatewayMiB: number;
+  proxyMiB: number;
+  bareYogaMiB?: number;
+}
+
 interface RunResult {
-  target: 'gateway' | 'proxy';
+  target: Target;
   scenario: string;
   latencyMs: number;
   reqPerSec: number;
@@ -59,7 +71,7 @@ async function main(): Promise<void> {
   execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
   execFileSync('npx', ['tsc', '-p', 'bench/tsconfig.json'], { stdio: 'inherit' });
   const results: RunResult[] = [];
-  const rss: Record<string, { gatewayMiB: number; proxyMiB: number }> = {};
+  const rss: Record<string, PeakRss> = {};
 
   for (const latencyMs of LATENCIES) {
     const sim = await startProcess('simulator', ['dist/simulator/main.js'], { SIMULATOR_LATENCY_MS: String(latencyMs) });
@@ -110,17 +122,22 @@ async function main(): Promise<void> {
     const env = { DASHSCOPE_BASE_URL: simOrigin, DASHSCOPE_API_KEY: API_KEY, NODE_ENV: 'production' };
     const gateway = await startProcess('gateway', [...productionNodeFlags(), 'dist/main.js'], env);
     const proxy = await startProcess('proxy', ['dist/bench/passthrough-proxy.js'], env);
+    // Like the proxy, with Node's default flags.
+    const bareYoga = BARE_YOGA ? await startProcess('bare yoga', ['dist/bench/bare-yoga.js'], env) : null;
+    const ports: Record<Target, number | undefined> = { gateway: gateway.port, proxy: proxy.port, 'bare-yoga': bareYoga?.port };
 
     const only = process.env.BENCH_ONLY;
     for (const scenario of scenarios.filter((candidate) => only === undefined || candidate.name.includes(only))) {
       for (let round = 0; round < ROUNDS; round++) {
-        // Alternate which target goes first, so neither always runs on a warmer machine.
-        const order: ('gateway' | 'proxy')[] = round % 2 === 0 ? ['proxy', 'gateway'] : ['gateway', 'proxy'];
+        // Rotate which target goes first, so none always runs on a warmer machine.
+        const targets: Target[] = bareYoga ? ['proxy', 'gateway', 'bare-yoga'] : ['proxy', 'gateway'];
+        const order = targets.map((_, i) => targets[(i + round) % targets.length] as Target);
         for (const target of order) {
-          if (target === 'proxy' && scenario.proxyPath === null) continue;
-          const port = target === 'gateway' ? gateway.port : proxy.port;
+          // The reference and the floor only where the proxy has an equivalent (the ratios' denominator).
+          if (target !== 'gateway' && scenario.proxyPath === null) continue;
+          const port = ports[target];
           const request =
-            target === 'gateway'
+            target !== 'proxy'
               ? {
                   url: `http://127.0.0.1:${port}/graphql`,
                   method: 'POST' as const,
@@ -133,7 +150,7 @@ async function main(): Promise<void> {
             let next = 0;
             (request as autocannon.Options).setupClient = (client) => {
               const index = next++;
-              if (target === 'gateway') {
+              if (target !== 'proxy') {
                 const queries = perConnection.gatewayQueries;
                 client.setBody(JSON.stringify({ query: queries[index % queries.length] }));
               } else {
@@ -150,7 +167,7 @@ async function main(): Promise<void> {
               {
                 setupRequest: (req) => {
                   const index = next++;
-                  if (target === 'gateway') {
+                  if (target !== 'proxy') {
                     const queries = perRequest.gatewayQueries;
                     return { ...req, body: JSON.stringify({ query: queries[index % queries.length] }) };
                   }
@@ -182,8 +199,12 @@ async function main(): Promise<void> {
         }
       }
     }
-    rss[`${latencyMs}`] = { gatewayMiB: peakRssMiB(gateway.child), proxyMiB: peakRssMiB(proxy.child) };
-    for (const p of [gateway, proxy, sim]) await stopProcess(p.child);
+    rss[`${latencyMs}`] = {
+      gatewayMiB: peakRssMiB(gateway.child),
+      proxyMiB: peakRssMiB(proxy.child),
+      ...(bareYoga ? { bareYogaMiB: peakRssMiB(bareYoga.child) } : {}),
+    };
+    for (const p of [gateway, proxy, bareYoga, sim]) if (p) await stopProcess(p.child);
   }
 
   const summary = summarize(results, rss);
@@ -220,19 +241,20 @@ function median(values: number[]): number {
   return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
-function summarize(results: RunResult[], rss: Record<string, { gatewayMiB: number; proxyMiB: number }>) {
+function summarize(results: RunResult[], rss: Record<string, PeakRss>) {
   const rows: string[] = [];
   const json: Record<string, unknown>[] = [];
   rows.push(
-    '| upstream latency | scenario | proxy req/s | gateway req/s | gateway / proxy | proxy p50 / p99 ms | gateway p50 / p99 ms | p99 ratio | upstream calls / request | errors |',
+    '| upstream latency | scenario | proxy req/s | gateway req/s | gateway / proxy | proxy p50 / p99 ms | gateway p50 / p99 ms | p99 ratio | upstream calls / request | errors | bare Yoga / proxy | bare Yoga p99 ratio |',
   );
-  rows.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  rows.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   const keys = [...new Set(results.map((r) => `${r.latencyMs}\u0000${r.scenario}`))];
   for (const key of keys) {
     const [latency, scenario] = key.split('\u0000') as [string, string];
     const of = (target: string) => results.filter((r) => `${r.latencyMs}` === latency && r.scenario === scenario && r.target === target);
     const g = of('gateway');
     const p = of('proxy');
+    const y = of('bare-yoga');
     const gRps = median(g.map((r) => r.reqPerSec));
     const pRps = p.length ? median(p.map((r) => r.reqPerSec)) : null;
     const gP50 = median(g.map((r) => r.p50));
@@ -240,9 +262,13 @@ function summarize(results: RunResult[], rss: Record<string, { gatewayMiB: numbe
     const pP50 = p.length ? median(p.map((r) => r.p50)) : null;
     const pP99 = p.length ? median(p.map((r) => r.p99)) : null;
     const calls = median(g.map((r) => r.upstreamCallsPerRequest));
-    const errors = [...g, ...p].reduce((sum, r) => sum + r.errors + r.non2xx, 0);
+    const errors = [...g, ...p, ...y].reduce((sum, r) => sum + r.errors + r.non2xx, 0);
     const ratio = pRps ? gRps / pRps : null;
     const p99Ratio = pP99 ? gP99 / pP99 : null;
+    const yRps = y.length ? median(y.map((r) => r.reqPerSec)) : null;
+    const yP99 = y.length ? median(y.map((r) => r.p99)) : null;
+    const yRatio = yRps !== null && pRps ? yRps / pRps : null;
+    const yP99Ratio = yP99 !== null && pP99 ? yP99 / pP99 : null;
     json.push({
       latencyMs: Number(latency),
       scenario,
@@ -256,16 +282,20 @@ function summarize(results: RunResult[], rss: Record<string, { gatewayMiB: numbe
       p99Ratio,
       upstreamCallsPerRequest: calls,
       errors,
+      bareYogaReqPerSec: yRps,
+      bareYogaThroughputRatio: yRatio,
+      bareYogaP99: yP99,
     });
     rows.push(
-      `| ${latency} ms | ${scenario} | ${pRps?.toFixed(0) ?? '—'} | ${gRps.toFixed(0)} | ${ratio === null ? '—' : `${(ratio * 100).toFixed(0)}%`} | ${pP50 === null ? '—' : `${pP50} / ${pP99}`} | ${gP50} / ${gP99} | ${p99Ratio === null ? '—' : `${p99Ratio.toFixed(2)}×`} | ${calls.toFixed(2)} | ${errors} |`,
+      `| ${latency} ms | ${scenario} | ${pRps?.toFixed(0) ?? '—'} | ${gRps.toFixed(0)} | ${ratio === null ? '—' : `${(ratio * 100).toFixed(0)}%`} | ${pP50 === null ? '—' : `${pP50} / ${pP99}`} | ${gP50} / ${gP99} | ${p99Ratio === null ? '—' : `${p99Ratio.toFixed(2)}×`} | ${calls.toFixed(2)} | ${errors} | ${yRatio === null ? '—' : `${(yRatio * 100).toFixed(0)}%`} | ${yP99Ratio === null ? '—' : `${yP99Ratio.toFixed(2)}×`} |`,
     );
   }
   rows.push('');
-  rows.push('| upstream latency | proxy peak RSS | gateway peak RSS | ratio |');
-  rows.push('| --- | ---: | ---: | ---: |');
+  rows.push('| upstream latency | proxy peak RSS | gateway peak RSS | ratio | bare Yoga peak RSS | ratio |');
+  rows.push('| --- | ---: | ---: | ---: | ---: | ---: |');
   for (const [latency, r] of Object.entries(rss)) {
-    rows.push(`| ${latency} ms | ${r.proxyMiB} MiB | ${r.gatewayMiB} MiB | ${(r.gatewayMiB / r.proxyMiB).toFixed(2)}× |`);
+    const bare = r.bareYogaMiB === undefined ? '— | —' : `${r.bareYogaMiB} MiB | ${(r.bareYogaMiB / r.proxyMiB).toFixed(2)}×`;
+    rows.push(`| ${latency} ms | ${r.proxyMiB} MiB | ${r.gatewayMiB} MiB | ${(r.gatewayMiB / r.proxyMiB).toFixed(2)}× | ${bare} |`);
   }
   const markdown = `${rows.join('\n')}\n\n${CONNECTIONS} connections, ${DURATION} s per run after a ${WARMUP} s warm-up, median of ${ROUNDS} alternating rounds, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.\n`;
   return { markdown, json: { rows: json, rss } };
