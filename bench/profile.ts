@@ -5,7 +5,7 @@ import { productionNodeFlags, startProcess, stopProcess } from './processes.js';
 
 /**
  * `npm run bench:profile`: runs the production gateway under `--cpu-prof` while autocannon loads
- * one scenario (BENCH_PROFILE_SCENARIO=list|single|aliases|distinct, default list), then prints where the CPU time
+ * one scenario (BENCH_PROFILE_SCENARIO=list|single|aliases|distinct|pages, default list), then prints where the CPU time
  * went: self time by package / file and the hottest functions.
  */
 const scenario = process.env.BENCH_PROFILE_SCENARIO ?? 'list';
@@ -42,7 +42,14 @@ const queries: Record<string, () => Promise<string>> = {
     return `{ ${Array.from({ length: 20 }, (_, i) => `a${i}: fineTune(id: "${ids[i % 5]}") { ... on FineTuneJob { ${fields} } }`).join(' ')} }`;
   },
 };
-const query = scenario === 'distinct' ? '' : await (queries[scenario] ?? queries.list!)();
+const query = scenario === 'distinct' || scenario === 'pages' ? '' : await (queries[scenario] ?? queries.list!)();
+// `pages`: each request asks for another list page (as the benchmark's uncached list scenario), so no two share a call.
+const pageQueries = Array.from(
+  { length: 60 },
+  (_, i) =>
+    `{ fineTunes(page: { number: ${1 + (i % 3)}, size: ${10 + Math.floor(i / 3)} }) { ... on JobConnection { totalCount nodes { ${fields} } } } }`,
+);
+let nextPage = 0;
 // `distinct`: each connection asks for its own running job, so requests seldom share an upstream call.
 const distinctIds = scenario === 'distinct' ? await runningIds() : [];
 let nextClient = 0;
@@ -59,6 +66,18 @@ await new Promise((resolve, reject) =>
               const id = distinctIds[nextClient++ % distinctIds.length];
               client.setBody(JSON.stringify({ query: `{ fineTune(id: "${id}") { ... on FineTuneJob { ${fields} } } }` }));
             },
+          }
+        : {}),
+      ...(scenario === 'pages'
+        ? {
+            requests: [
+              {
+                setupRequest: (request: autocannon.Request) => ({
+                  ...request,
+                  body: JSON.stringify({ query: pageQueries[nextPage++ % pageQueries.length] }),
+                }),
+              },
+            ],
           }
         : {}),
       connections: 32,
