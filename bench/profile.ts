@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { productionNodeFlags, startProcess, stopProcess } from './processes.js';
+import { LIST_PAGES, aliasQuery, jobQuery, listQuery } from './queries.js';
 
 /**
  * `npm run bench:profile`: runs the production gateway under `--cpu-prof` while autocannon loads
@@ -25,8 +26,6 @@ const gateway = await startProcess('gateway', [...productionNodeFlags(), '--cpu-
   // Exit at once on SIGTERM: the profile is written at exit, before stopProcess's kill.
   SHUTDOWN_DRAIN_MS: '0',
 });
-const fields =
-  'id jobName status model baseModel createdAt endedAt durationSeconds isTerminal trainingType usage hyperParameters { nEpochs learningRate }';
 const runningIds = async (): Promise<string[]> => {
   const response = await fetch(`${simOrigin}/api/v1/fine-tunes?page_no=1&page_size=100`, {
     headers: { authorization: 'Bearer sk-simulator-demo' },
@@ -35,20 +34,13 @@ const runningIds = async (): Promise<string[]> => {
   return body.output.jobs.filter((job) => !['SUCCEEDED', 'FAILED', 'CANCELED'].includes(job.status)).map((job) => job.job_id);
 };
 const queries: Record<string, () => Promise<string>> = {
-  single: async () => `{ fineTune(id: "ft-202410291653-1c7f") { ... on FineTuneJob { ${fields} } } }`,
-  list: async () => `{ fineTunes(page: { size: 20 }) { ... on JobConnection { totalCount nodes { ${fields} } } } }`,
-  aliases: async () => {
-    const ids = await runningIds();
-    return `{ ${Array.from({ length: 20 }, (_, i) => `a${i}: fineTune(id: "${ids[i % 5]}") { ... on FineTuneJob { ${fields} } }`).join(' ')} }`;
-  },
+  single: async () => jobQuery('ft-202410291653-1c7f'),
+  list: async () => listQuery(1, 20),
+  aliases: async () => aliasQuery(await runningIds()),
 };
 const query = scenario === 'distinct' || scenario === 'pages' ? '' : await (queries[scenario] ?? queries.list!)();
 // `pages`: each request asks for another list page (as the benchmark's uncached list scenario), so no two share a call.
-const pageQueries = Array.from(
-  { length: 60 },
-  (_, i) =>
-    `{ fineTunes(page: { number: ${1 + (i % 3)}, size: ${10 + Math.floor(i / 3)} }) { ... on JobConnection { totalCount nodes { ${fields} } } } }`,
-);
+const pageQueries = LIST_PAGES.map(([number, size]) => listQuery(number, size));
 let nextPage = 0;
 // `distinct`: each connection asks for its own running job, so requests seldom share an upstream call.
 const distinctIds = scenario === 'distinct' ? await runningIds() : [];
@@ -64,7 +56,7 @@ await new Promise((resolve, reject) =>
         ? {
             setupClient: (client: { setBody(body: string): void }) => {
               const id = distinctIds[nextClient++ % distinctIds.length];
-              client.setBody(JSON.stringify({ query: `{ fineTune(id: "${id}") { ... on FineTuneJob { ${fields} } } }` }));
+              client.setBody(JSON.stringify({ query: jobQuery(id as string) }));
             },
           }
         : {}),

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { peakRssMiB, productionNodeFlags, startProcess, stopProcess } from './processes.js';
+import { LIST_PAGES, aliasQuery, jobQuery, listPath, listQuery } from './queries.js';
 
 /**
  * `npm run bench`: the gateway (built for production) against a bare undici pass-through proxy,
@@ -25,15 +26,6 @@ const API_KEY = 'sk-simulator-demo';
 const BARE_YOGA = process.env.BENCH_BARE_YOGA !== 'false';
 
 type Target = 'gateway' | 'proxy' | 'bare-yoga';
-
-const JOB_FIELDS =
-  'id jobName status model baseModel createdAt endedAt durationSeconds isTerminal trainingType usage hyperParameters { nEpochs learningRate }';
-const listQuery = (number: number, size: number): string =>
-  `{ fineTunes(page: { number: ${number}, size: ${size} }) { ... on JobConnection { totalCount nodes { ${JOB_FIELDS} } } ... on Error { code } } }`;
-const listPath = (number: number, size: number): string => `/api/v1/fine-tunes?page_no=${number}&page_size=${size}`;
-/** Page number and size pairs: 60 different list pages, so concurrent requests seldom ask for the same one. */
-const LIST_PAGES: [number, number][] = Array.from({ length: 60 }, (_, i) => [1 + (i % 3), 10 + Math.floor(i / 3)]);
-const jobQuery = (id: string): string => `{ fineTune(id: "${id}") { ... on FineTuneJob { ${JOB_FIELDS} } ... on Error { code } } }`;
 
 interface Scenario {
   name: string;
@@ -81,18 +73,18 @@ async function main(): Promise<void> {
       {
         name: 'list page, the same page (shared calls)',
         gateway: {
-          query: `{ fineTunes(page: { number: 1, size: 20 }) { ... on JobConnection { totalCount nodes { ${JOB_FIELDS} } } ... on Error { code } } }`,
+          query: listQuery(1, 20),
         },
         proxyPath: '/api/v1/fine-tunes?page_no=1&page_size=20',
       },
       {
         name: 'single job, the same running job (shared calls)',
-        gateway: { query: `{ fineTune(id: "${ids.running[0]}") { ... on FineTuneJob { ${JOB_FIELDS} } ... on Error { code } } }` },
+        gateway: { query: jobQuery(ids.running[0]!) },
         proxyPath: `/api/v1/fine-tunes/${ids.running[0]}`,
       },
       {
         name: 'single job, cached (finished)',
-        gateway: { query: `{ fineTune(id: "${ids.finished[0]}") { ... on FineTuneJob { ${JOB_FIELDS} } ... on Error { code } } }` },
+        gateway: { query: jobQuery(ids.finished[0]!) },
         proxyPath: `/api/v1/fine-tunes/${ids.finished[0]}`,
       },
       {
@@ -113,7 +105,7 @@ async function main(): Promise<void> {
       {
         name: '20 aliases over 5 ids (running)',
         gateway: {
-          query: `{ ${Array.from({ length: 20 }, (_, i) => `a${i}: fineTune(id: "${ids.running[i % 5]}") { ... on FineTuneJob { ${JOB_FIELDS} } }`).join(' ')} }`,
+          query: aliasQuery(ids.running),
         },
         proxyPath: null,
       },
